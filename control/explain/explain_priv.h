@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/*
+ * usher-explain internals: the run context shared by the CLI, the pcap walker, the message
+ * model and the two output formats.
+ *
+ * One message goes through three steps, each in its own file:
+ *
+ *   input (usher_explain.c: raw file/stdin, explain_pcap.c: pcap frames)
+ *     -> model (explain_msg.c: one jansson object per message, keys in docs/explain.md)
+ *     -> output (explain_out.c: that object as one JSON line, or rendered for humans)
+ *
+ * The human output walks the same object, so a field added to the model (for instance a
+ * digest verdict per Authorization header, in ush_explain_auth_json()) shows in both formats
+ * without touching the renderers.
+ */
+
+#ifndef EXPLAIN_PRIV_H
+#define EXPLAIN_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "ush_sip.h"
+
+/**
+ * Why a pcap frame carried no SIP message. X(name, text): name is the JSON key of the
+ * summary, text the human wording; both are documented in docs/explain.md.
+ */
+#define USH_EXPLAIN_SKIPS(X)                                                                       \
+	X(non_ip, "not IPv4/IPv6")                                                                 \
+	X(non_udp, "not UDP")                                                                      \
+	X(fragment, "fragment, not reassembled")                                                   \
+	X(truncated, "truncated by the capture")                                                   \
+	X(malformed, "malformed link/IP/UDP header")                                               \
+	X(keepalive, "keep-alive (whitespace only)")                                               \
+	X(non_sip, "UDP payload is not SIP")
+
+/* The x-macro expands to enumerators, which clang-format cannot see. */
+/* clang-format off */
+enum ush_explain_skip {
+	USH_EXPLAIN_SKIP_NONE = 0,
+#define USH_EXPLAIN_SKIP_ENUM(name, text) USH_EXPLAIN_SKIP_##name,
+	USH_EXPLAIN_SKIPS(USH_EXPLAIN_SKIP_ENUM)
+#undef USH_EXPLAIN_SKIP_ENUM
+	USH_EXPLAIN_SKIP_COUNT
+};
+/* clang-format on */
+
+/** Command-line options. Later options (--password, --ha1) belong here. */
+struct ush_explain_opts {
+	bool json; /**< one JSON object per line instead of the human format */
+};
+
+/** Run state: options and the counters of the final summary. */
+struct ush_explain_ctx {
+	struct ush_explain_opts opts;
+	uint64_t messages; /**< messages handed to the parser */
+	uint64_t parsed;   /**< ... that it accepted */
+	uint64_t rejected; /**< ... that it rejected */
+	uint64_t frames;   /**< pcap frames read */
+	uint64_t skipped[USH_EXPLAIN_SKIP_COUNT];
+	uint64_t input_errors; /**< inputs that could not be read: exit code 2 */
+};
+
+/** Where a message came from. Pcap fields are NULL / 0 for a raw file. */
+struct ush_explain_origin {
+	const char *source; /**< file name as given, "-" for stdin */
+	uint64_t frame;	    /**< 1-based pcap frame number; 0 for a raw file */
+	const char *src;    /**< "192.0.2.1:5060" or "[2001:db8::1]:5060" */
+	const char *dst;
+};
+
+/** Longest "[ipv6%scope]:port" text, NUL included. */
+#define USH_EXPLAIN_ADDR_LEN 64
+
+/** One pcap frame decoded down to its UDP payload. */
+struct ush_explain_frame {
+	enum ush_explain_skip skip; /**< USH_EXPLAIN_SKIP_NONE when payload is a UDP payload */
+	char src[USH_EXPLAIN_ADDR_LEN];
+	char dst[USH_EXPLAIN_ADDR_LEN];
+	const uint8_t *payload;
+	size_t len;
+};
+
+/* explain_pcap.c */
+
+/**
+ * True when the first bytes of a file are a pcap or pcapng magic number.
+ * @param head  first bytes of the file; @param len their count (4 are needed).
+ */
+bool ush_explain_is_pcap(const uint8_t *head, size_t len);
+
+/**
+ * Decode one captured frame to its UDP payload. Reads only within [data, data + caplen).
+ * @param linktype  pcap DLT_* of the capture.
+ * @return 0, or -EPROTONOSUPPORT when the link type is not one the tool knows.
+ */
+int ush_explain_decode(int linktype, const uint8_t *data, size_t caplen,
+		       struct ush_explain_frame *fr);
+
+/** Whether a UDP payload is a SIP message, a keep-alive or something else. */
+enum ush_explain_skip ush_explain_classify(const uint8_t *payload, size_t len);
+
+/**
+ * Explain every SIP message of a pcap stream. Takes ownership of @p fp (closed on return).
+ * @return 0, or -EIO when the capture cannot be read (message already on stderr).
+ */
+int ush_explain_pcap(struct ush_explain_ctx *ctx, const char *name, FILE *fp);
+
+/* explain_msg.c */
+
+/**
+ * Parse one message and build its model (keys in docs/explain.md).
+ * @param parsed  set to whether ush_sip_parse() accepted it.
+ * @return a new reference, or NULL when out of memory.
+ */
+json_t *ush_explain_msg_json(const struct ush_explain_ctx *ctx,
+			     const struct ush_explain_origin *org, const char *buf, size_t len,
+			     bool *parsed);
+
+/**
+ * Model of one Authorization / Proxy-Authorization header: kind, raw value, and the parsed
+ * credentials or the error. The place to add per-header fields such as a digest check.
+ */
+json_t *ush_explain_auth_json(const struct ush_explain_ctx *ctx, const char *buf, size_t buflen,
+			      const struct ush_sip_auth *auth);
+
+/**
+ * JSON string of @p len bytes, made printable: bytes of invalid UTF-8 and control characters
+ * become the text "\xNN" (CR and LF "\r" and "\n"), so any byte reaches a terminal or a JSON
+ * reader safely. Every other byte, backslash included, is kept as is.
+ */
+json_t *ush_explain_text(const char *s, size_t len);
+
+/* explain_out.c */
+
+/**
+ * Explain one message: parse, print in the chosen format, count.
+ * @return 0, or -ENOMEM / -EIO.
+ */
+int ush_explain_message(struct ush_explain_ctx *ctx, const struct ush_explain_origin *org,
+			const char *buf, size_t len);
+
+/** Print the end-of-run summary (stderr in human mode, a last JSON line in JSON mode). */
+void ush_explain_summary(const struct ush_explain_ctx *ctx);
+
+/** Human wording and JSON key of a skip reason. */
+const char *ush_explain_skip_text(enum ush_explain_skip skip);
+const char *ush_explain_skip_name(enum ush_explain_skip skip);
+
+#endif /* EXPLAIN_PRIV_H */

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/* usher-explain: show what Usher's SIP parser sees in raw messages and pcap captures. */
+
+#define _GNU_SOURCE /* fopencookie */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain_priv.h"
+
+/* Bytes read to tell a capture from a raw message. */
+#define MAGIC_LEN 4
+
+enum {
+	EXIT_PARSED = 0,   /* every message was accepted */
+	EXIT_REJECTED = 1, /* at least one message was rejected */
+	EXIT_USAGE = 2,	   /* bad usage or an unreadable input */
+};
+
+/*
+ * The magic number is read before we know what the input is; a pipe cannot seek back, so a
+ * capture is handed to libpcap through a stream that replays those bytes, then the rest.
+ */
+struct replay {
+	unsigned char head[MAGIC_LEN];
+	size_t head_len;
+	size_t pos;
+	FILE *fp;
+};
+
+static ssize_t
+replay_read(void *cookie, char *buf, size_t size)
+{
+	struct replay *r = cookie;
+	size_t n;
+
+	if (r->pos < r->head_len) {
+		n = r->head_len - r->pos;
+		if (n > size)
+			n = size;
+		memcpy(buf, r->head + r->pos, n);
+		r->pos += n;
+		return (ssize_t)n;
+	}
+	n = fread(buf, 1, size, r->fp);
+	if (n == 0 && ferror(r->fp))
+		return -1;
+	return (ssize_t)n;
+}
+
+static int
+replay_close(void *cookie)
+{
+	struct replay *r = cookie;
+	int ret = 0;
+
+	if (r->fp != stdin)
+		ret = fclose(r->fp);
+	free(r);
+	return ret;
+}
+
+static FILE *
+replay_open(const unsigned char *head, size_t len, FILE *fp)
+{
+	cookie_io_functions_t io = {.read = replay_read, .close = replay_close};
+	struct replay *r;
+	FILE *s;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	memcpy(r->head, head, len);
+	r->head_len = len;
+	r->fp = fp;
+	s = fopencookie(r, "r", io);
+	if (s == NULL)
+		free(r);
+	return s;
+}
+
+/*
+ * A raw message: the whole input is one SIP message. At most USH_SIP_MAX_MSG bytes are kept
+ * (no UDP datagram is longer); one byte more proves the input too large.
+ */
+static int
+explain_raw(struct ush_explain_ctx *ctx, const char *name, FILE *fp, const unsigned char *head,
+	    size_t head_len, char *buf)
+{
+	struct ush_explain_origin org = {.source = name};
+	size_t len = head_len;
+
+	memcpy(buf, head, head_len);
+	while (len < USH_SIP_MAX_MSG + 1 && !feof(fp) && !ferror(fp))
+		len += fread(buf + len, 1, USH_SIP_MAX_MSG + 1 - len, fp);
+	if (ferror(fp)) {
+		fprintf(stderr, "usher-explain: %s: %s\n", name, strerror(errno));
+		return -EIO;
+	}
+	if (len > USH_SIP_MAX_MSG) {
+		fprintf(stderr,
+			"usher-explain: %s: larger than %d bytes: not one SIP message "
+			"(a pcap file must start with a pcap or pcapng magic number)\n",
+			name, USH_SIP_MAX_MSG);
+		return -EFBIG;
+	}
+	return ush_explain_message(ctx, &org, buf, len);
+}
+
+static int
+explain_input(struct ush_explain_ctx *ctx, const char *name, char *buf)
+{
+	bool is_stdin = strcmp(name, "-") == 0;
+	unsigned char head[MAGIC_LEN];
+	size_t head_len;
+	FILE *fp, *cap;
+	int ret;
+
+	fp = is_stdin ? stdin : fopen(name, "rb");
+	if (fp == NULL) {
+		fprintf(stderr, "usher-explain: %s: %s\n", name, strerror(errno));
+		return -EIO;
+	}
+	head_len = fread(head, 1, sizeof(head), fp);
+	if (ferror(fp)) {
+		fprintf(stderr, "usher-explain: %s: %s\n", name, strerror(errno));
+		ret = -EIO;
+		goto out_close;
+	}
+	if (ush_explain_is_pcap(head, head_len)) {
+		cap = replay_open(head, head_len, fp);
+		if (cap == NULL) {
+			fprintf(stderr, "usher-explain: %s: %s\n", name, strerror(errno));
+			ret = -EIO;
+			goto out_close;
+		}
+		return ush_explain_pcap(ctx, name, cap); /* closes cap, which closes fp */
+	}
+	ret = explain_raw(ctx, name, fp, head, head_len, buf);
+out_close:
+	if (!is_stdin)
+		fclose(fp);
+	return ret;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: usher-explain [--json] [--help] FILE...\n"
+		"\n"
+		"Show what Usher's SIP parser sees in each message: the parsed fields and\n"
+		"credentials, or the reason the message is rejected.\n"
+		"\n"
+		"FILE is a raw SIP message (one per file, CRLF or LF line ends) or a pcap/pcapng\n"
+		"capture whose UDP payloads are SIP messages; '-' reads standard input.\n"
+		"\n"
+		"  -j, --json   one JSON object per message per line, then a summary line\n"
+		"  -h, --help   show this help\n"
+		"\n"
+		"Exit status: 0 every message parsed, 1 a message was rejected,\n"
+		"2 bad usage or an unreadable input. See docs/explain.md.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ush_explain_ctx ctx;
+	int c, i, ret = 0;
+	char *buf;
+
+	memset(&ctx, 0, sizeof(ctx));
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctx.opts.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_PARSED;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usher-explain: no FILE given ('-' reads standard input)\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	buf = malloc(USH_SIP_MAX_MSG + 1);
+	if (buf == NULL) {
+		fprintf(stderr, "usher-explain: out of memory\n");
+		return EXIT_USAGE;
+	}
+	for (i = optind; i < argc; i++) {
+		ret = explain_input(&ctx, argv[i], buf);
+		if (ret == -ENOMEM)
+			break;
+		if (ret < 0)
+			ctx.input_errors++;
+	}
+	free(buf);
+	ush_explain_summary(&ctx);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "usher-explain: writing the output: %s\n", strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (ctx.input_errors || ret == -ENOMEM)
+		return EXIT_USAGE;
+	return ctx.rejected ? EXIT_REJECTED : EXIT_PARSED;
+}
