@@ -21,7 +21,7 @@
  *
  *   buf:  I N V I T E   s i p : b o b @ h . e x   S I P / 2 . 0 \r \n ...
  *         ^off=0 len=6 (method)
- *                       ^off=7 len=13 (ruri.raw)
+ *                       ^off=7 len=12 (ruri.raw)
  */
 
 #ifndef USH_SIP_H
