@@ -172,13 +172,12 @@ cred_value(const char *buf, size_t buflen, const struct ush_sip_cred *cred, stru
 
 json_t *
 ush_explain_auth_json(const struct ush_explain_ctx *ctx, const char *buf, size_t buflen,
-		      const struct ush_sip_auth *auth)
+		      const struct ush_sip_msg *msg, const struct ush_sip_auth *auth)
 {
 	struct ush_sip_cred cred;
 	enum ush_sip_err err;
 	json_t *o;
 
-	(void)ctx; /* will carry --password / --ha1 for a digest check */
 	o = json_object();
 	if (o == NULL)
 		return NULL;
@@ -195,6 +194,10 @@ ush_explain_auth_json(const struct ush_explain_ctx *ctx, const char *buf, size_t
 	if (err != USH_SIP_EOK) {
 		json_object_set_new(o, "error", json_string(ush_sip_errname(err)));
 		json_object_set_new(o, "reason", json_string(ush_sip_strerror(err)));
+		if (ctx->dctx != NULL) {
+			json_object_set_new(o, "match", json_null());
+			json_object_set_new(o, "check", json_string("malformed header"));
+		}
 		return o;
 	}
 	json_object_set_new(o, "error", json_null());
@@ -217,6 +220,7 @@ ush_explain_auth_json(const struct ush_explain_ctx *ctx, const char *buf, size_t
 	CRED("userhash", userhash, USERHASH);
 #undef CRED
 	json_object_set_new(o, "unknown_params", json_integer(cred.unknown_params));
+	ush_explain_check_json(ctx, o, buf, msg, &cred);
 	return o;
 }
 
@@ -271,8 +275,10 @@ msg_fields(const struct ush_explain_ctx *ctx, json_t *o, const char *buf, size_t
 	json_object_set_new(o, "message_length", json_integer(msg->msg_len));
 	a = json_array();
 	for (i = 0; i < msg->auth_count && i < USH_SIP_MAX_AUTH; i++)
-		json_array_append_new(a, ush_explain_auth_json(ctx, buf, len, &msg->auth[i]));
+		json_array_append_new(a, ush_explain_auth_json(ctx, buf, len, msg, &msg->auth[i]));
 	json_object_set_new(o, "auth", a);
+	if (ctx->dctx != NULL && msg->auth_count == 0)
+		json_object_set_new(o, "check", json_string("no credentials"));
 }
 
 json_t *

@@ -53,10 +53,14 @@ enum ush_explain_skip {
 };
 /* clang-format on */
 
-/** Command-line options. Later options (--password, --ha1) belong here. */
+/** Command-line options. */
 struct ush_explain_opts {
-	bool json; /**< one JSON object per line instead of the human format */
+	bool json;            /**< one JSON object per line instead of the human format */
+	const char *password; /**< --password: check every response with this password */
+	const char *ha1_hex;  /**< --ha1: check every response with this HA1 (hex) */
 };
+
+struct ush_digest_ctx;
 
 /** Run state: options and the counters of the final summary. */
 struct ush_explain_ctx {
@@ -67,6 +71,7 @@ struct ush_explain_ctx {
 	uint64_t frames;   /**< pcap frames read */
 	uint64_t skipped[USH_EXPLAIN_SKIP_COUNT];
 	uint64_t input_errors; /**< inputs that could not be read: exit code 2 */
+	struct ush_digest_ctx *dctx; /**< batch engine, only with --password or --ha1 */
 };
 
 /** Where a message came from. Pcap fields are NULL / 0 for a raw file. */
@@ -130,7 +135,16 @@ json_t *ush_explain_msg_json(const struct ush_explain_ctx *ctx,
  * credentials or the error. The place to add per-header fields such as a digest check.
  */
 json_t *ush_explain_auth_json(const struct ush_explain_ctx *ctx, const char *buf, size_t buflen,
-			      const struct ush_sip_auth *auth);
+			      const struct ush_sip_msg *msg, const struct ush_sip_auth *auth);
+
+/**
+ * With --password or --ha1: recompute the response of parsed credentials with the batch
+ * engine (method, Request-URI and body from the message) and add "match" (true, false, or
+ * null when it cannot be checked), "check" (match, mismatch or why not), "check_algorithm"
+ * and "check_qop" to @p o. Without those options, adds nothing.
+ */
+void ush_explain_check_json(const struct ush_explain_ctx *ctx, json_t *o, const char *buf,
+			    const struct ush_sip_msg *msg, const struct ush_sip_cred *cred);
 
 /**
  * JSON string of @p len bytes, made printable: bytes of invalid UTF-8 and control characters

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "explain_priv.h"
+#include "ush_digest.h"
 
 /* Bytes read to tell a capture from a raw message. */
 #define MAGIC_LEN 4
@@ -152,7 +153,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: usher-explain [--json] [--help] FILE...\n"
+		"usage: usher-explain [--json] [--password PASSWORD | --ha1 HEX] [--help] FILE...\n"
 		"\n"
 		"Show what Usher's SIP parser sees in each message: the parsed fields and\n"
 		"credentials, or the reason the message is rejected.\n"
@@ -160,8 +161,13 @@ usage(FILE *out)
 		"FILE is a raw SIP message (one per file, CRLF or LF line ends) or a pcap/pcapng\n"
 		"capture whose UDP payloads are SIP messages; '-' reads standard input.\n"
 		"\n"
-		"  -j, --json   one JSON object per message per line, then a summary line\n"
-		"  -h, --help   show this help\n"
+		"  -j, --json           one JSON object per message per line, then a summary line\n"
+		"  -p, --password PASS  recompute every Authorization / Proxy-Authorization\n"
+		"                       response with this password and say match or mismatch\n"
+		"                       (the usual cause of a 401 loop is a mistyped password)\n"
+		"  -a, --ha1 HEX        the same with a stored HA1 (32 hex digits for MD5, 64 for\n"
+		"                       SHA-256 and SHA-512-256) instead of a password\n"
+		"  -h, --help           show this help\n"
 		"\n"
 		"Exit status: 0 every message parsed, 1 a message was rejected,\n"
 		"2 bad usage or an unreadable input. See docs/explain.md.\n");
@@ -172,6 +178,8 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"password", required_argument, NULL, 'p'},
+		{"ha1", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -180,10 +188,16 @@ main(int argc, char **argv)
 	char *buf;
 
 	memset(&ctx, 0, sizeof(ctx));
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jp:a:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctx.opts.json = true;
+			break;
+		case 'p':
+			ctx.opts.password = optarg;
+			break;
+		case 'a':
+			ctx.opts.ha1_hex = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -198,6 +212,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (ctx.opts.password != NULL && ctx.opts.ha1_hex != NULL) {
+		fprintf(stderr, "usher-explain: --password and --ha1 exclude each other\n");
+		return EXIT_USAGE;
+	}
+	if (ctx.opts.password != NULL || ctx.opts.ha1_hex != NULL) {
+		ctx.dctx = ush_digest_ctx_create(NULL);
+		if (ctx.dctx == NULL) {
+			fprintf(stderr, "usher-explain: digest engine: %s\n", strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
 	buf = malloc(USH_SIP_MAX_MSG + 1);
 	if (buf == NULL) {
 		fprintf(stderr, "usher-explain: out of memory\n");
@@ -211,6 +236,7 @@ main(int argc, char **argv)
 			ctx.input_errors++;
 	}
 	free(buf);
+	ush_digest_ctx_free(ctx.dctx);
 	ush_explain_summary(&ctx);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "usher-explain: writing the output: %s\n", strerror(errno));

@@ -4,7 +4,7 @@
 # Black-box tests of usher-explain: runs the built tool on tests/samples and checks its output.
 """usage: test_explain.py USHER_EXPLAIN SAMPLES_DIR CASE
 
-CASE is one of: json human exit pcap edge stdin garbage (or 'all').
+CASE is one of: json human exit pcap edge stdin garbage password (or 'all').
 """
 
 import json
@@ -348,7 +348,62 @@ def case_garbage():
         check(all(ord(c) >= 0x20 for c in json.dumps(msgs)), "no control characters escape")
 
 
-CASES = {"json": case_json, "human": case_human, "exit": case_exit, "pcap": case_pcap,
+def case_password():
+    """--password / --ha1: per-header match computed by the batch engine."""
+    import glob
+    import hashlib
+
+    corpus = os.path.join(SAMPLES, "..", "sip", "corpus", "valid")
+    phones = sorted(glob.glob(os.path.join(corpus, "register_*.sip")))
+    check(len(phones) >= 8, "phone REGISTERs found in the parser corpus")
+    checked = 0
+    for path in phones:
+        for password, want in (("secret", True), ("Secret", False)):
+            p, m = one(["--password", password, path])
+            for a in m["auth"]:
+                if not a["ok"]:
+                    continue
+                checked += 1
+                eq(a["match"], want, "%s with %r" % (os.path.basename(path), password))
+                eq(a["check"], "match" if want else "mismatch", "check text")
+    check(checked >= 16, "every phone header checked twice (%d)" % checked)
+
+    # --ha1 computed here with hashlib, independently of the engine
+    ha1 = hashlib.md5(b"alice:atlanta.example.com:secret").hexdigest()
+    _, m = one(["--ha1", ha1, sample("register.sip")])
+    eq(m["auth"][0]["match"], True, "register.sip with its MD5 HA1")
+    eq(m["auth"][0]["check_algorithm"], "MD5", "algorithm used")
+    eq(m["auth"][0]["check_qop"], "auth", "qop used")
+    _, m = one(["--ha1", ha1.upper(), sample("register.sip")])
+    eq(m["auth"][0]["match"], True, "upper-case HA1 hex")
+    ha1 = hashlib.sha256(b"bob:biloxi.example.com:secret").hexdigest()
+    _, m = one(["--ha1", ha1, sample("invite.sip")])
+    eq(m["auth"][0]["match"], True, "invite.sip with its SHA-256 HA1")
+    eq(m["auth"][0]["check_algorithm"], "SHA-256", "algorithm used")
+    _, m = one(["--ha1", "00" * 16, sample("invite.sip")])
+    eq(m["auth"][0]["match"], None, "MD5-sized HA1 cannot check SHA-256")
+    check("64 hex" in m["auth"][0]["check"], "says why: %r" % m["auth"][0]["check"])
+
+    _, m = one(["--password", "secret", sample("options.sip")])
+    eq(m.get("check"), "no credentials", "message without credentials says so")
+    bad = (b"REGISTER sip:h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+           b"From: <sip:a@h>;tag=1\r\nTo: <sip:a@h>\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\n"
+           b"Authorization: Digest username=\"a\", realm=\"h\", nonce=\"n\", uri=\"sip:h\", "
+           b"response=\"0011\"\r\n\r\n")
+    _, m = one(["--password", "x", "-"], stdin=bad)
+    eq(m["auth"][0]["match"], None, "malformed header cannot be checked")
+    eq(m["auth"][0]["check"], "malformed header", "says why")
+    unk = bad.replace(b'response=\"0011\"', b'response=\"' + b"ab" * 16 + b'\", algorithm=XYZ')
+    _, m = one(["--password", "x", "-"], stdin=unk)
+    eq(m["auth"][0]["check"], "unknown algorithm", "unknown algorithm says why")
+
+    p = run(["--password", "a", "--ha1", "00" * 16, sample("register.sip")])
+    eq(p.returncode, 2, "--password with --ha1 is a usage error")
+    p = run(["--password", "secret", sample("register.sip")])
+    check(b"auth[0].check          match" in p.stdout, "human output shows the check")
+
+
+CASES = {"password": case_password, "json": case_json, "human": case_human, "exit": case_exit, "pcap": case_pcap,
          "edge": case_edge, "stdin": case_stdin, "garbage": case_garbage}
 
 
