@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/* The per-worker authentication pipeline: parse, classify, verify in batches, build replies. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ush_auth.h"
+#include "ush_sip.h"
+
+static const char *const ctr_names[USH_CTR_COUNT] = {
+#define CTR_NAME(e, name, desc) [USH_CTR_##e] = name,
+	USH_COUNTERS(CTR_NAME)
+#undef CTR_NAME
+};
+
+static const char *const ctr_descs[USH_CTR_COUNT] = {
+#define CTR_DESC(e, name, desc) [USH_CTR_##e] = desc,
+	USH_COUNTERS(CTR_DESC)
+#undef CTR_DESC
+};
+
+const char *
+ush_ctr_name(enum ush_ctr ctr)
+{
+	return (unsigned)ctr < USH_CTR_COUNT ? ctr_names[ctr] : "?";
+}
+
+const char *
+ush_ctr_desc(enum ush_ctr ctr)
+{
+	return (unsigned)ctr < USH_CTR_COUNT ? ctr_descs[ctr] : "?";
+}
+
+#ifndef unlikely
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+#define TAG_MAX 32
+
+/* What the classifier decided a lane still needs. */
+enum lane_state {
+	LANE_DONE = 0,   /* action and counter final */
+	LANE_VERIFY,     /* credentials for our realm, syntax fine: verify */
+	LANE_CHALLENGE,  /* answer with a challenge; the counter says why */
+	LANE_REPLY_400,  /* answer 400 Bad Request */
+};
+
+/* Unescaped copies of the credential fields that may carry quoted-pairs. */
+struct lane_text {
+	char user[USH_CRED_USER_MAX];
+	char uri[USH_DIGEST_MSG_MAX / 2];
+	char nonce[USH_NONCE_LEN + 8];
+	uint16_t user_len;
+	uint16_t uri_len;
+	uint16_t nonce_len;
+};
+
+struct ush_auth_worker {
+	struct ush_auth_conf conf;
+	struct ush_auth_shared *sh;
+	struct ush_digest_ctx *dctx;
+	size_t realm_len;
+	size_t tag_prefix_len;
+	uint32_t next_index;
+	uint32_t stride;
+
+	/* Per-burst scratch: kept here so the packet path never allocates. */
+	struct ush_sip_msg msg[USH_AUTH_BURST_MAX];
+	struct ush_sip_cred cred[USH_AUTH_BURST_MAX];
+	struct lane_text text[USH_AUTH_BURST_MAX];
+	uint8_t state[USH_AUTH_BURST_MAX];
+	bool stale[USH_AUTH_BURST_MAX];
+	struct ush_nonce_info ninfo[USH_AUTH_BURST_MAX];
+	char reply[USH_AUTH_BURST_MAX][USH_REPLY_MAX];
+	char nonces[USH_AUTH_BURST_MAX * USH_ALGO_COUNT][USH_NONCE_LEN];
+};
+
+static bool
+conf_valid(const struct ush_auth_conf *conf)
+{
+	size_t realm_len = strnlen(conf->realm, sizeof(conf->realm));
+
+	if (realm_len == 0 || realm_len == sizeof(conf->realm) || conf->n_algos == 0 ||
+	    conf->n_algos > USH_ALGO_UNKNOWN || conf->nonce_lifetime == 0)
+		return false;
+	for (unsigned i = 0; i < conf->n_algos; i++)
+		if (conf->algos[i] >= USH_ALGO_UNKNOWN)
+			return false;
+	if (conf->qop_mask & ~((1u << USH_QOP_AUTH) | (1u << USH_QOP_AUTH_INT)))
+		return false;
+	return strnlen(conf->tag_prefix, sizeof(conf->tag_prefix)) < sizeof(conf->tag_prefix);
+}
+
+struct ush_auth_worker *
+ush_auth_worker_create(const struct ush_auth_conf *conf, struct ush_auth_shared *shared,
+		       unsigned int worker_id, unsigned int n_workers,
+		       const struct ush_digest_conf *dconf)
+{
+	struct ush_auth_worker *w;
+	struct ush_digest_conf dc = {0};
+
+	if (conf == NULL || shared == NULL || shared->nc == NULL || n_workers == 0 ||
+	    worker_id >= n_workers || !conf_valid(conf)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
+	if (w == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(w, 0, sizeof(*w));
+	w->conf = *conf;
+	if (w->conf.tag_prefix[0] == '\0')
+		strcpy(w->conf.tag_prefix, "ush-");
+	w->sh = shared;
+	w->realm_len = strlen(w->conf.realm);
+	w->tag_prefix_len = strlen(w->conf.tag_prefix);
+	if (dconf != NULL)
+		dc = *dconf;
+	if (conf->sess_binary_ha1)
+		dc.flags |= USH_DIGEST_F_SESS_BINARY_HA1;
+	w->dctx = ush_digest_ctx_create(&dc);
+	if (w->dctx == NULL) {
+		int e = errno;
+
+		free(w);
+		errno = e;
+		return NULL;
+	}
+	/*
+	 * Each worker owns the indexes congruent to its id; starting from the boot time keeps
+	 * a restarted node from reusing the indexes of the nonces it gave out just before.
+	 */
+	w->stride = n_workers;
+	w->next_index = shared->boot_time * n_workers + worker_id;
+	return w;
+}
+
+void
+ush_auth_worker_free(struct ush_auth_worker *w)
+{
+	if (w == NULL)
+		return;
+	ush_digest_ctx_free(w->dctx);
+	/* The scratch held credentials and replies: wipe before giving the memory back. */
+	memset(w, 0, sizeof(*w));
+	free(w);
+}
+
+static inline bool
+span_eq(const char *buf, struct ush_sip_span s, const char *str, size_t len)
+{
+	return s.len == len && memcmp(buf + s.off, str, len) == 0;
+}
+
+/* Copy a credentials field, unescaping quoted-pairs when the parser saw any. */
+static int
+field_text(const char *buf, const struct ush_sip_cred *c, struct ush_sip_span s, uint16_t bit,
+	   char *out, size_t cap)
+{
+	if (c->escaped & bit)
+		return ush_sip_unescape(buf, s, out, cap);
+	if (s.len > cap)
+		return -ENOSPC;
+	memcpy(out, buf + s.off, s.len);
+	return s.len;
+}
+
+static bool
+algo_offered(const struct ush_auth_conf *conf, uint8_t algo)
+{
+	for (unsigned i = 0; i < conf->n_algos; i++)
+		if (conf->algos[i] == algo)
+			return true;
+	return false;
+}
+
+static bool
+qop_acceptable(const struct ush_auth_conf *conf, uint8_t qop)
+{
+	if (qop == USH_QOP_NONE)
+		return conf->qop_mask == 0 || conf->accept_no_qop;
+	if (qop == USH_QOP_UNKNOWN)
+		return false;
+	return (conf->qop_mask & (1u << qop)) != 0;
+}
+
+/*
+ * Pick the credentials for our realm among the request's Authorization and
+ * Proxy-Authorization headers (the first that parses and names our realm) and check what can
+ * be checked without crypto. Sets the lane's state and counter.
+ */
+static void
+classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p)
+{
+	const char *buf = p->sip;
+	const struct ush_sip_msg *m = &w->msg[i];
+	struct ush_sip_cred *c = &w->cred[i];
+	struct lane_text *t = &w->text[i];
+	bool malformed = false;
+	int found = -1;
+	int len;
+
+	for (unsigned k = 0; k < m->auth_count && found < 0; k++) {
+		char realm[USH_CRED_REALM_MAX];
+
+		if (ush_sip_cred_parse(buf, m->auth[k].value, c) != USH_SIP_EOK) {
+			malformed = true;
+			continue;
+		}
+		len = field_text(buf, c, c->realm, USH_SIP_CRED_F_REALM, realm, sizeof(realm));
+		if (len == (int)w->realm_len && memcmp(realm, w->conf.realm, w->realm_len) == 0)
+			found = (int)k;
+	}
+	w->state[i] = LANE_CHALLENGE;
+	if (found < 0) {
+		p->ctr = malformed ? USH_CTR_CHALLENGE_CRED_MALFORMED : USH_CTR_CHALLENGE_NO_CREDS;
+		return;
+	}
+	if (c->algo == USH_ALGO_UNKNOWN || !algo_offered(&w->conf, c->algo)) {
+		p->ctr = USH_CTR_CHALLENGE_ALGORITHM;
+		return;
+	}
+	if (!qop_acceptable(&w->conf, c->qop_id)) {
+		p->ctr = USH_CTR_CHALLENGE_QOP;
+		return;
+	}
+	len = field_text(buf, c, c->uri, USH_SIP_CRED_F_URI, t->uri, sizeof(t->uri));
+	if (len < 0 || !span_eq(buf, m->ruri.raw, t->uri, (size_t)len)) {
+		p->ctr = USH_CTR_CHALLENGE_URI_MISMATCH;
+		return;
+	}
+	t->uri_len = (uint16_t)len;
+	len = field_text(buf, c, c->username, USH_SIP_CRED_F_USERNAME, t->user, sizeof(t->user));
+	if (len <= 0) {
+		p->ctr = USH_CTR_CHALLENGE_CRED_MALFORMED;
+		return;
+	}
+	t->user_len = (uint16_t)len;
+	len = field_text(buf, c, c->nonce, USH_SIP_CRED_F_NONCE, t->nonce, sizeof(t->nonce));
+	if (len < 0) {
+		p->ctr = USH_CTR_CHALLENGE_NONCE_INVALID;
+		return;
+	}
+	t->nonce_len = (uint16_t)len;
+	w->state[i] = LANE_VERIFY;
+}
+
+/* Phase 1: parse and decide everything that needs no crypto. */
+static void
+classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct ush_auth_pkt *p = &pkts[i];
+		struct ush_sip_msg *m = &w->msg[i];
+		enum ush_sip_err err = ush_sip_parse(p->sip, p->sip_len, m);
+
+		p->action = USH_AUTH_DROP;
+		p->reply = NULL;
+		p->reply_len = 0;
+		p->reply_port = 0;
+		w->state[i] = LANE_DONE;
+		w->stale[i] = false;
+
+		if (unlikely(err != USH_SIP_EOK)) {
+			/* Never answer an ACK (RFC 3261 §17.1.1.3) or a response. */
+			if (m->is_request && m->method != USH_SIP_METHOD_ACK) {
+				w->state[i] = LANE_REPLY_400;
+				p->ctr = USH_CTR_REPLY_400;
+			} else {
+				p->ctr = USH_CTR_DROP_SIP_MALFORMED;
+			}
+			continue;
+		}
+		if (!m->is_request) {
+			p->action = USH_AUTH_FORWARD;
+			p->ctr = USH_CTR_FWD_RESPONSE;
+			continue;
+		}
+		switch (m->method) {
+		case USH_SIP_METHOD_ACK:
+			/* The ACK of our own 401/407 carries our To-tag: it ends there. */
+			if (m->to.tag.len >= w->tag_prefix_len &&
+			    memcmp(p->sip + m->to.tag.off, w->conf.tag_prefix,
+				   w->tag_prefix_len) == 0) {
+				p->ctr = USH_CTR_ABSORB_ACK;
+				continue;
+			}
+			/* fall through */
+		case USH_SIP_METHOD_CANCEL:
+		case USH_SIP_METHOD_PRACK:
+			p->action = USH_AUTH_FORWARD;
+			p->ctr = USH_CTR_FWD_EXEMPT;
+			continue;
+		default:
+			break;
+		}
+		if (ush_sip_span_present(m->to.tag) &&
+		    w->conf.in_dialog == USH_AUTH_IN_DIALOG_FORWARD) {
+			p->action = USH_AUTH_FORWARD;
+			p->ctr = USH_CTR_FWD_IN_DIALOG;
+			continue;
+		}
+		classify_credentials(w, i, p);
+	}
+}
+
+/* Phases 2-4: nonce MACs, credential lookups, digests and nonce-counts for the VERIFY lanes. */
+static void
+verify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
+{
+	const char *nonce_ptr[USH_AUTH_BURST_MAX];
+	uint16_t nonce_len[USH_AUTH_BURST_MAX];
+	enum ush_nonce_status nst[USH_AUTH_BURST_MAX];
+	struct ush_digest_lane lanes[USH_AUTH_BURST_MAX];
+	enum ush_digest_verdict verdict[USH_AUTH_BURST_MAX];
+	uint8_t lane_of[USH_AUTH_BURST_MAX];
+	const struct ush_credtab *creds;
+	unsigned nv = 0, nl = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (w->state[i] != LANE_VERIFY)
+			continue;
+		lane_of[nv] = (uint8_t)i;
+		nonce_ptr[nv] = w->text[i].nonce;
+		nonce_len[nv] = w->text[i].nonce_len;
+		nv++;
+	}
+	if (nv == 0)
+		return;
+	if (ush_nonce_check_burst(w->dctx, &w->sh->keys, now, w->conf.nonce_lifetime, nonce_ptr,
+				  nonce_len, nv, w->ninfo, nst) < 0) {
+		for (unsigned k = 0; k < nv; k++)
+			nst[k] = USH_NONCE_INVALID;
+	}
+
+	/* The table pointer is read once per burst: the RCU grace period covers the burst. */
+	creds = atomic_load_explicit(&w->sh->creds, memory_order_acquire);
+	for (unsigned k = 0; k < nv; k++) {
+		unsigned i = lane_of[k];
+		struct ush_auth_pkt *p = &pkts[i];
+		const struct ush_sip_cred *c = &w->cred[i];
+		const struct ush_sip_msg *m = &w->msg[i];
+		const struct lane_text *t = &w->text[i];
+		struct ush_digest_lane *l = &lanes[nl];
+
+		if (nst[k] == USH_NONCE_INVALID) {
+			w->state[i] = LANE_CHALLENGE;
+			p->ctr = USH_CTR_CHALLENGE_NONCE_INVALID;
+			continue;
+		}
+		if (w->ninfo[k].algo != c->algo) {
+			w->state[i] = LANE_CHALLENGE;
+			p->ctr = USH_CTR_CHALLENGE_ALGORITHM;
+			continue;
+		}
+		/* Expired, or made before this node started: stale if the digest is right. */
+		w->stale[i] = nst[k] == USH_NONCE_EXPIRED ||
+			      w->ninfo[k].timestamp < w->sh->boot_time;
+		/* Unknown users get a NULL HA1: same work, always a mismatch. */
+		l->ha1 = creds == NULL ? NULL
+				       : ush_credtab_lookup(creds, t->user, t->user_len,
+							    w->conf.realm, w->realm_len,
+							    ush_algo_hash(c->algo));
+		l->method = p->sip + m->method_str.off;
+		l->method_len = m->method_str.len;
+		l->uri = t->uri;
+		l->uri_len = t->uri_len;
+		l->nonce = t->nonce;
+		l->nonce_len = t->nonce_len;
+		l->nc = p->sip + c->nc.off;
+		l->nc_len = c->nc.len;
+		l->cnonce = p->sip + c->cnonce.off;
+		l->cnonce_len = c->cnonce.len;
+		l->response = p->sip + c->response.off;
+		l->response_len = c->response.len;
+		l->body = (const uint8_t *)p->sip + m->body.off;
+		l->body_len = m->body.len;
+		l->algo = c->algo;
+		l->qop = c->qop_id;
+		lane_of[nl] = (uint8_t)i; /* k >= nl: the entry for k was already consumed */
+		w->ninfo[nl] = w->ninfo[k];
+		nl++;
+	}
+	if (nl == 0)
+		return;
+	if (ush_digest_verify_burst(w->dctx, lanes, nl, verdict) < 0) {
+		for (unsigned k = 0; k < nl; k++)
+			verdict[k] = USH_DIGEST_MISMATCH;
+	}
+	for (unsigned k = 0; k < nl; k++) {
+		unsigned i = lane_of[k];
+		struct ush_auth_pkt *p = &pkts[i];
+		const struct ush_sip_cred *c = &w->cred[i];
+
+		w->state[i] = LANE_CHALLENGE;
+		if (verdict[k] != USH_DIGEST_OK) {
+			/* stale=true only tells a client with the right password to retry */
+			w->stale[i] = false;
+			p->ctr = USH_CTR_CHALLENGE_BAD_RESPONSE;
+			continue;
+		}
+		if (w->stale[i]) {
+			p->ctr = USH_CTR_CHALLENGE_STALE;
+			continue;
+		}
+		/* Without qop there is no nc: such a nonce is good for one request. */
+		switch (ush_nc_accept(w->sh->nc, w->ninfo[k].index,
+				      c->qop_id == USH_QOP_NONE ? 1 : c->nc_value)) {
+		case USH_NC_OK:
+			w->state[i] = LANE_DONE;
+			p->action = USH_AUTH_FORWARD;
+			p->ctr = USH_CTR_FWD_AUTH_OK;
+			break;
+		case USH_NC_EVICTED:
+			w->stale[i] = true;
+			p->ctr = USH_CTR_CHALLENGE_STALE;
+			break;
+		default:
+			/* A qop-less nonce used twice is a stale nonce to an honest client. */
+			if (c->qop_id == USH_QOP_NONE) {
+				w->stale[i] = true;
+				p->ctr = USH_CTR_CHALLENGE_STALE;
+			} else {
+				p->ctr = USH_CTR_CHALLENGE_NC_REPLAY;
+			}
+			break;
+		}
+	}
+}
+
+static size_t
+hex32(char *out, uint32_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 7; i >= 0; i--) {
+		out[i] = hex[v & 0xf];
+		v >>= 4;
+	}
+	return 8;
+}
+
+/* Phase 5: one nonce batch for every challenge of the burst, then the reply texts. */
+static void
+answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
+{
+	uint32_t index[USH_AUTH_BURST_MAX * USH_ALGO_COUNT];
+	uint8_t algo[USH_AUTH_BURST_MAX * USH_ALGO_COUNT];
+	uint32_t lane_index[USH_AUTH_BURST_MAX];
+	unsigned na = w->conf.n_algos, nn = 0;
+	bool nonces_ok = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (w->state[i] != LANE_CHALLENGE && w->state[i] != LANE_REPLY_400)
+			continue;
+		lane_index[i] = w->next_index;
+		w->next_index += w->stride;
+		if (w->state[i] != LANE_CHALLENGE)
+			continue;
+		/* One index per challenge: the client answers with one of its nonces only. */
+		for (unsigned a = 0; a < na; a++) {
+			index[nn] = lane_index[i];
+			algo[nn] = w->conf.algos[a];
+			nn++;
+		}
+	}
+	if (nn > 0 && ush_nonce_make_burst(w->dctx, &w->sh->keys, now, index, algo, nn,
+					   w->nonces) < 0)
+		nonces_ok = false;
+
+	nn = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct ush_auth_pkt *p = &pkts[i];
+		const struct ush_sip_msg *m = &w->msg[i];
+		struct ush_reply_challenge ch;
+		const char *nonce_ptrs[USH_ALGO_COUNT];
+		char tag[TAG_MAX];
+		size_t tag_len;
+		uint16_t code;
+		int len;
+
+		if (w->state[i] != LANE_CHALLENGE && w->state[i] != LANE_REPLY_400)
+			continue;
+		memcpy(tag, w->conf.tag_prefix, w->tag_prefix_len);
+		tag_len = w->tag_prefix_len + hex32(tag + w->tag_prefix_len, lane_index[i]);
+
+		if (w->state[i] == LANE_REPLY_400) {
+			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, 400, tag,
+					      tag_len, &p->src, NULL, 0);
+		} else if (!nonces_ok) {
+			len = -EIO;
+		} else {
+			for (unsigned a = 0; a < na; a++)
+				nonce_ptrs[a] = w->nonces[nn + a];
+			nn += na;
+			switch (w->conf.challenge_code) {
+			case USH_AUTH_CODE_401:
+				code = 401;
+				break;
+			case USH_AUTH_CODE_407:
+				code = 407;
+				break;
+			default:
+				code = m->method == USH_SIP_METHOD_REGISTER ? 401 : 407;
+				break;
+			}
+			ch = (struct ush_reply_challenge){
+				.realm = w->conf.realm,
+				.realm_len = w->realm_len,
+				.algos = w->conf.algos,
+				.nonces = nonce_ptrs,
+				.nonce_len = USH_NONCE_LEN,
+				.n_algos = na,
+				.qop_mask = w->conf.qop_mask,
+				.stale = w->stale[i],
+				.proxy = code == 407,
+			};
+			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, code, tag,
+					      tag_len, &p->src, &ch, 0);
+		}
+		if (len < 0) {
+			/* Nothing a reply could be addressed with: count it as a drop. */
+			p->action = USH_AUTH_DROP;
+			p->ctr = USH_CTR_DROP_SIP_MALFORMED;
+			continue;
+		}
+		p->action = USH_AUTH_REPLY;
+		p->reply = w->reply[i];
+		p->reply_len = (uint16_t)len;
+		p->reply_port = ush_reply_dest_port(p->sip, m, p->src.port);
+	}
+}
+
+unsigned int
+ush_auth_process_burst(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n,
+		       uint32_t now)
+{
+	if (n > USH_AUTH_BURST_MAX)
+		n = USH_AUTH_BURST_MAX;
+	classify(w, pkts, n);
+	verify(w, pkts, n, now);
+	answer(w, pkts, n, now);
+	return n;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/**
+ * @file
+ * Stateless nonces and the shared nonce-count (replay) table. EAL-free.
+ *
+ * A nonce is 24 bytes, sent as 32 characters of base64url without padding (RFC 4648 §5):
+ *
+ *    0       1       2               6               10      11      12                    24
+ *   +-------+-------+---------------+---------------+-------+-------+---------------------+
+ *   | ver=1 | kid   | timestamp     | index         | algo  | rsvd  | MAC                 |
+ *   |       |       | u32 BE, s     | u32 BE        | enum  | =0    | 96 bits             |
+ *   +-------+-------+---------------+---------------+-------+-------+---------------------+
+ *   MAC = first 12 bytes of HMAC-SHA-256(secret[kid], bytes 0..11)
+ *
+ * - kid names the secret: two are live at a time (current and previous), so a rotation never
+ *   invalidates nonces in flight. Any node holding the secrets verifies any node's nonces.
+ * - timestamp: when the nonce was made (seconds, the caller's clock); it is expired once
+ *   now - timestamp > lifetime, and refused as invalid when more than USH_NONCE_MAX_DRIFT
+ *   seconds in the future.
+ * - index: chosen by the maker (each worker strides through its own residues); selects the
+ *   nonce's slot in the nonce-count table.
+ * - algo: the enum ush_algo the nonce was offered with; credentials using another algorithm
+ *   with this nonce are refused.
+ *
+ * Threads: make/check use the caller's digest ctx (one per thread); the nc table is shared by
+ * all workers and updated with atomics only.
+ */
+
+#ifndef USH_NONCE_H
+#define USH_NONCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usher_algo.h"
+#include "ush_digest.h"
+
+#define USH_NONCE_BIN_LEN 24   /**< binary nonce bytes */
+#define USH_NONCE_LEN 32       /**< base64url characters on the wire */
+#define USH_NONCE_MAC_LEN 12   /**< truncated HMAC-SHA-256 bytes */
+#define USH_NONCE_VERSION 1
+#define USH_NONCE_MAX_DRIFT 5  /**< seconds a timestamp may lie in the future (node clocks) */
+#define USH_NONCE_SECRET_MIN 16 /**< shortest secret accepted, bytes */
+
+/** The live nonce secrets: the current one (makes and checks) and the previous (checks). */
+struct ush_nonce_keys {
+	struct ush_digest_hmac_key cur;
+	struct ush_digest_hmac_key prev;
+	uint8_t cur_kid;
+	uint8_t prev_kid;
+	bool has_prev;
+};
+
+/**
+ * Precompute the keys from raw secrets.
+ * @param prev  previous secret, or NULL when there is none (then prev_len/prev_kid ignored)
+ * @return 0, or -EINVAL when a secret is shorter than USH_NONCE_SECRET_MIN or both kids equal.
+ * Threads: the ctx owner; the result is read-only afterwards and may be shared.
+ */
+int
+ush_nonce_keys_init(struct ush_digest_ctx *ctx, struct ush_nonce_keys *keys, uint8_t cur_kid,
+		    const uint8_t *cur, size_t cur_len, uint8_t prev_kid, const uint8_t *prev,
+		    size_t prev_len);
+
+/** Outcome of a nonce check. */
+enum ush_nonce_status {
+	USH_NONCE_OK = 0,  /**< authentic and fresh */
+	USH_NONCE_EXPIRED, /**< authentic but older than the lifetime (answer stale=true) */
+	USH_NONCE_INVALID, /**< wrong length, not base64url, unknown version or kid, bad MAC,
+			        timestamp in the future */
+};
+
+/** What an authentic nonce carries. */
+struct ush_nonce_info {
+	uint32_t timestamp;
+	uint32_t index;
+	uint8_t algo; /**< enum ush_algo */
+	uint8_t kid;
+};
+
+/**
+ * Make n nonces under the current key.
+ * @param index  n indexes; algo n algorithms (enum ush_algo)
+ * @param out    n buffers of USH_NONCE_LEN characters (not NUL-terminated)
+ * @return 0, or a negative errno from the HMAC batch.
+ * Threads: the ctx owner. No allocation.
+ */
+int
+ush_nonce_make_burst(struct ush_digest_ctx *ctx, const struct ush_nonce_keys *keys,
+		     uint32_t now, const uint32_t *index, const uint8_t *algo, unsigned int n,
+		     char (*out)[USH_NONCE_LEN]);
+
+/**
+ * Check n nonces as received (the unquoted nonce parameter): one HMAC batch for all those
+ * under the current key, and a second only when some carry the previous key (a rotation in
+ * flight). Lanes failing the syntax checks cost no HMAC. n is not limited (bursts longer than
+ * USH_DIGEST_BURST_MAX are processed in chunks of that size).
+ * @param nonce, len  n views
+ * @param info        n results, filled when the status is OK or EXPIRED
+ * @param status      n statuses out
+ * @return number of USH_NONCE_OK, or a negative errno from the HMAC batch.
+ * Threads: the ctx owner. No allocation.
+ */
+int
+ush_nonce_check_burst(struct ush_digest_ctx *ctx, const struct ush_nonce_keys *keys,
+		      uint32_t now, uint32_t lifetime, const char *const *nonce,
+		      const uint16_t *len, unsigned int n, struct ush_nonce_info *info,
+		      enum ush_nonce_status *status);
+
+/**
+ * The nonce-count table: 2^order slots of 64 bits, shared by all workers.
+ *
+ *   63                32 31            16 15             0
+ *  +--------------------+----------------+----------------+
+ *  | generation         | highest nc     | window bitmap  |
+ *  +--------------------+----------------+----------------+
+ *
+ * A nonce's slot is index & (2^order - 1) and its generation index >> order (serial-number
+ * arithmetic, so index wrap-around is harmless). Bit k of the window says that nc
+ * (highest - k) was accepted, so requests reordered by up to 16 are accepted once each, and
+ * any nc seen before, or older than the window, is refused. A slot holding a newer
+ * generation means the nonce was evicted: it is stale, never valid. A slot holding an older
+ * generation (or never used) is claimed by the first accepted request of a newer nonce.
+ * An all-zero slot is one never used: an accepted nc is never 0, so generation 0 (the first
+ * 2^order indexes) is an ordinary generation.
+ */
+struct ush_nc_table;
+
+/** Bytes a table of 2^order slots needs (order 4..28). 0 for a bad order. */
+size_t
+ush_nc_table_size(unsigned int order);
+
+/**
+ * Initialise a table in caller-provided, 64-byte-aligned memory of ush_nc_table_size() bytes
+ * (rte_zmalloc in the dataplane, aligned_alloc in tests).
+ * @return the table, or NULL for a bad order or a NULL/unaligned pointer.
+ */
+struct ush_nc_table *
+ush_nc_table_init(void *mem, unsigned int order);
+
+/** Outcome of recording a nonce-count. */
+enum ush_nc_status {
+	USH_NC_OK = 0,   /**< first time this nc is seen for this nonce: recorded */
+	USH_NC_REPLAY,   /**< seen before, 0, above 65535, or older than the window */
+	USH_NC_EVICTED,  /**< the nonce's slot was taken by a newer nonce: answer stale */
+};
+
+/**
+ * Record nc for a nonce whose digest verified (call it only then, so that unauthenticated
+ * requests cannot move the window). Lock-free (compare-and-swap), any thread.
+ */
+enum ush_nc_status
+ush_nc_accept(struct ush_nc_table *t, uint32_t index, uint32_t nc);
+
+/** Slots in use (non-zero), for telemetry; O(slots), not for the packet path. */
+uint64_t
+ush_nc_table_used(const struct ush_nc_table *t);
+
+#endif /* USH_NONCE_H */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/**
+ * @file
+ * Every verdict and drop reason the dataplane counts, as one x-macro table.
+ *
+ * The table generates the counter enum, the names shown by the exit summary and telemetry
+ * (`/usher/...`, only [a-z0-9_]), and is checked against docs/counters.md by a test, so code,
+ * output and docs cannot disagree. Each packet increments exactly one counter of the
+ * "outcome" group (what happened to it), plus the rx/tx totals.
+ *
+ * X(ENUM, name, description)
+ */
+
+#ifndef USHER_COUNTERS_H
+#define USHER_COUNTERS_H
+
+#define USH_COUNTERS(X) \
+	/* totals */ \
+	X(RX_OUTSIDE, "rx_outside", "frames received on the outside port") \
+	X(RX_INSIDE, "rx_inside", "frames received on the inside port") \
+	X(TX_INSIDE, "tx_inside", "frames sent on the inside port (forwarded inward)") \
+	X(TX_OUTSIDE, "tx_outside", "frames sent on the outside port (forwarded outward and replies)") \
+	/* outcome: forwarded */ \
+	X(FWD_OUTWARD, "fwd_outward", "frames from the inside port forwarded outward") \
+	X(FWD_NON_UDP, "fwd_non_udp", "non-UDP or non-IPv4 frames passed through (pass-through policy)") \
+	X(FWD_NON_SIP_PORT, "fwd_non_sip_port", "UDP frames not to a SIP port passed through") \
+	X(FWD_RESPONSE, "fwd_response", "SIP responses forwarded inward") \
+	X(FWD_EXEMPT, "fwd_exempt", "ACK, CANCEL and PRACK forwarded without a challenge") \
+	X(FWD_IN_DIALOG, "fwd_in_dialog", "in-dialog requests (To-tag) forwarded (policy in_dialog=forward)") \
+	X(FWD_AUTH_OK, "fwd_auth_ok", "requests whose digest verified, forwarded inward") \
+	/* outcome: answered here */ \
+	X(ABSORB_ACK, "absorb_ack", "ACKs to Usher's own 401/407 absorbed") \
+	X(CHALLENGE_NO_CREDS, "challenge_no_credentials", "requests without credentials for our realm, challenged") \
+	X(CHALLENGE_STALE, "challenge_stale", "nonce expired or evicted but digest right: challenged with stale=true") \
+	X(CHALLENGE_BAD_RESPONSE, "challenge_bad_response", "wrong password or unknown user: fresh challenge") \
+	X(CHALLENGE_URI_MISMATCH, "challenge_uri_mismatch", "credentials uri differs from the Request-URI: fresh challenge") \
+	X(CHALLENGE_ALGORITHM, "challenge_algorithm", "algorithm not offered or not the nonce's: fresh challenge") \
+	X(CHALLENGE_QOP, "challenge_qop", "qop not offered: fresh challenge") \
+	X(CHALLENGE_NONCE_INVALID, "challenge_nonce_invalid", "forged, truncated or undecodable nonce: fresh challenge") \
+	X(CHALLENGE_NC_REPLAY, "challenge_nc_replay", "nonce-count seen before (replay): fresh challenge") \
+	X(CHALLENGE_CRED_MALFORMED, "challenge_credentials_malformed", "credentials for our realm that do not parse: fresh challenge") \
+	X(REPLY_400, "reply_400", "malformed SIP answered with 400 Bad Request") \
+	/* outcome: dropped */ \
+	X(DROP_SIP_MALFORMED, "drop_sip_malformed", "malformed SIP that no reply can be addressed to") \
+	X(DROP_UDP_CHECKSUM, "drop_udp_checksum", "UDP checksum wrong") \
+	X(DROP_IP_MALFORMED, "drop_ip_malformed", "IPv4 or UDP header inconsistent with the frame") \
+	X(DROP_PASSTHROUGH, "drop_passthrough", "non-SIP traffic dropped (pass-through policy drop)") \
+	X(DROP_NO_MBUF, "drop_no_mbuf", "a reply could not be built: mbuf pool empty") \
+	X(DROP_TX_FULL, "drop_tx_full", "frames the TX queue did not take, freed")
+
+/** Counter index. */
+enum ush_ctr {
+#define USH_CTR_ENUM(e, name, desc) USH_CTR_##e,
+	USH_COUNTERS(USH_CTR_ENUM)
+#undef USH_CTR_ENUM
+	USH_CTR_COUNT
+};
+
+#endif /* USHER_COUNTERS_H */

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/*
+ * The authentication pipeline end to end without EAL: challenge, answer with credentials
+ * computed here with OpenSSL (independently of the engine), and check each decision, counter
+ * and reply.
+ */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ush_auth.h"
+
+#define REALM "pbx.example.net"
+#define NOW 1800000000u
+
+static struct ush_auth_shared sh;
+static struct ush_auth_worker *w;
+static struct ush_credtab *creds;
+static void *nc_mem;
+
+static const char *
+H(const EVP_MD *md, const char *s, char *hex)
+{
+	unsigned char d[64];
+	unsigned int n;
+
+	EVP_Digest(s, strlen(s), d, &n, md, NULL);
+	for (unsigned i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", d[i]);
+	return hex;
+}
+
+static void
+add_user(const char *user, const char *pass)
+{
+	const EVP_MD *mds[USH_HASH_COUNT] = {EVP_md5(), EVP_sha256(), EVP_sha512_256()};
+
+	for (unsigned h = 0; h < USH_HASH_COUNT; h++) {
+		char a1[256];
+		unsigned char d[64];
+		unsigned int n;
+
+		snprintf(a1, sizeof(a1), "%s:%s:%s", user, REALM, pass);
+		EVP_Digest(a1, strlen(a1), d, &n, mds[h], NULL);
+		cr_assert_eq(ush_credtab_set(creds, user, strlen(user), REALM, strlen(REALM),
+					     (enum ush_hash)h, d),
+			     0);
+	}
+}
+
+static void
+setup_pipeline(uint8_t qop_mask, bool accept_no_qop)
+{
+	static const uint8_t secret[32] = "0123456789abcdef0123456789abcdef";
+	struct ush_auth_conf conf = {
+		.realm = REALM,
+		.algos = {USH_ALGO_SHA256, USH_ALGO_MD5, USH_ALGO_SHA512_256},
+		.n_algos = 3,
+		.qop_mask = qop_mask,
+		.accept_no_qop = accept_no_qop,
+		.nonce_lifetime = 300,
+		.tag_prefix = "ush-",
+	};
+	struct ush_digest_ctx *ctx = ush_digest_ctx_create(NULL);
+
+	cr_assert_not_null(ctx);
+	memset(&sh, 0, sizeof(sh));
+	cr_assert_eq(ush_nonce_keys_init(ctx, &sh.keys, 1, secret, sizeof(secret), 0, NULL, 0),
+		     0);
+	ush_digest_ctx_free(ctx);
+	nc_mem = aligned_alloc(64, ush_nc_table_size(10));
+	cr_assert_not_null(nc_mem);
+	memset(nc_mem, 0, ush_nc_table_size(10));
+	sh.nc = ush_nc_table_init(nc_mem, 10);
+	cr_assert_not_null(sh.nc);
+	creds = ush_credtab_create(16);
+	cr_assert_not_null(creds);
+	add_user("alice", "secret");
+	add_user("bob", "hunter2");
+	atomic_store(&sh.creds, creds);
+	sh.boot_time = NOW - 1000;
+	w = ush_auth_worker_create(&conf, &sh, 0, 1, NULL);
+	cr_assert_not_null(w);
+}
+
+static void
+setup_default(void)
+{
+	setup_pipeline(1u << USH_QOP_AUTH, true);
+}
+
+static void
+teardown_pipeline(void)
+{
+	ush_auth_worker_free(w);
+	ush_credtab_free(creds);
+	free(nc_mem);
+}
+
+/* Runs one message through the pipeline; the reply (if any) is copied to reply[]. */
+static char reply[USH_REPLY_MAX + 1];
+
+static struct ush_auth_pkt
+run(const char *msg, uint32_t now)
+{
+	struct ush_auth_pkt p = {0};
+
+	p.sip = msg;
+	p.sip_len = (uint16_t)strlen(msg);
+	p.src.af = AF_INET;
+	inet_pton(AF_INET, "198.51.100.23", p.src.addr);
+	p.src.port = 5062;
+	cr_assert_eq(ush_auth_process_burst(w, &p, 1, now), 1u);
+	reply[0] = '\0';
+	if (p.action == USH_AUTH_REPLY) {
+		memcpy(reply, p.reply, p.reply_len);
+		reply[p.reply_len] = '\0';
+	}
+	return p;
+}
+
+/* The nonce of the challenge header for an algorithm in the last reply. */
+static void
+nonce_for(const char *algo, char *out)
+{
+	char needle[64];
+	const char *h = reply;
+
+	snprintf(needle, sizeof(needle), "algorithm=%s,", algo);
+	for (;;) {
+		const char *line = strstr(h, "Authenticate: Digest ");
+
+		cr_assert_not_null(line, "no challenge for %s in:\n%s", algo, reply);
+		const char *eol = strstr(line, "\r\n");
+		const char *a = strstr(line, needle);
+
+		if (a != NULL && a < eol) {
+			const char *n = strstr(line, "nonce=\"") + 7;
+
+			memcpy(out, n, USH_NONCE_LEN);
+			out[USH_NONCE_LEN] = '\0';
+			return;
+		}
+		h = eol;
+	}
+}
+
+static char *
+register_msg(const char *auth_hdr)
+{
+	char *s = NULL;
+
+	cr_assert(asprintf(&s,
+			   "REGISTER sip:" REALM " SIP/2.0\r\n"
+			   "Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK1;rport\r\n"
+			   "Max-Forwards: 70\r\n"
+			   "From: <sip:alice@" REALM ">;tag=f1\r\n"
+			   "To: <sip:alice@" REALM ">\r\n"
+			   "Call-ID: c1@198.51.100.23\r\n"
+			   "CSeq: 2 REGISTER\r\n"
+			   "%s"
+			   "Content-Length: 0\r\n\r\n",
+			   auth_hdr) > 0);
+	return s;
+}
+
+/* Authorization header with a response computed here (RFC 7616 §3.4.1, qop=auth). */
+static char *
+auth_hdr(const EVP_MD *md, const char *algo, const char *user, const char *pass,
+	 const char *nonce, const char *nc, const char *uri)
+{
+	char a1[256], a2[256], kd[512], ha1[129], ha2[129], resp[129];
+	char *s = NULL;
+
+	snprintf(a1, sizeof(a1), "%s:%s:%s", user, REALM, pass);
+	snprintf(a2, sizeof(a2), "REGISTER:%s", uri);
+	H(md, a1, ha1);
+	H(md, a2, ha2);
+	if (nc != NULL) {
+		snprintf(kd, sizeof(kd), "%s:%s:%s:0a4f113b:auth:%s", ha1, nonce, nc, ha2);
+		H(md, kd, resp);
+		cr_assert(asprintf(&s,
+				   "Authorization: Digest username=\"%s\", realm=\"" REALM "\", "
+				   "nonce=\"%s\", uri=\"%s\", response=\"%s\", algorithm=%s, "
+				   "cnonce=\"0a4f113b\", qop=auth, nc=%s\r\n",
+				   user, nonce, uri, resp, algo, nc) > 0);
+	} else {
+		snprintf(kd, sizeof(kd), "%s:%s:%s", ha1, nonce, ha2);
+		H(md, kd, resp);
+		cr_assert(asprintf(&s,
+				   "Authorization: Digest username=\"%s\", realm=\"" REALM "\", "
+				   "nonce=\"%s\", uri=\"%s\", response=\"%s\", algorithm=%s\r\n",
+				   user, nonce, uri, resp, algo) > 0);
+	}
+	return s;
+}
+
+static struct ush_auth_pkt
+run_auth(const EVP_MD *md, const char *algo, const char *user, const char *pass,
+	 const char *nonce, const char *nc, const char *uri, uint32_t now)
+{
+	char *h = auth_hdr(md, algo, user, pass, nonce, nc, uri);
+	char *m = register_msg(h);
+	struct ush_auth_pkt p = run(m, now);
+
+	free(h);
+	free(m);
+	return p;
+}
+
+TestSuite(auth, .init = setup_default, .fini = teardown_pipeline);
+
+Test(auth, register_without_credentials_gets_401_with_every_algorithm_in_order)
+{
+	char *m = register_msg("");
+	struct ush_auth_pkt p = run(m, NOW);
+	const char *a, *b, *c;
+
+	cr_assert_eq(p.action, USH_AUTH_REPLY);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NO_CREDS);
+	cr_assert_eq(p.reply_port, 5062, "rport: reply goes to the source port");
+	cr_assert(strncmp(reply, "SIP/2.0 401 Unauthorized\r\n", 26) == 0, "%s", reply);
+	a = strstr(reply, "algorithm=SHA-256,");
+	b = strstr(reply, "algorithm=MD5,");
+	c = strstr(reply, "algorithm=SHA-512-256,");
+	cr_assert(a && b && c && a < b && b < c, "challenge order: %s", reply);
+	cr_assert_not_null(strstr(reply, "To: <sip:alice@" REALM ">;tag=ush-"));
+	cr_assert_null(strstr(reply, "stale=true"));
+	free(m);
+}
+
+Test(auth, invite_without_credentials_gets_407)
+{
+	const char *m = "INVITE sip:bob@" REALM " SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK2\r\n"
+			"From: <sip:alice@" REALM ">;tag=f2\r\n"
+			"To: <sip:bob@" REALM ">\r\n"
+			"Call-ID: c2\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	struct ush_auth_pkt p = run(m, NOW);
+
+	cr_assert_eq(p.action, USH_AUTH_REPLY);
+	cr_assert(strncmp(reply, "SIP/2.0 407 Proxy Authentication Required\r\n", 43) == 0,
+		  "%s", reply);
+	cr_assert_not_null(strstr(reply, "Proxy-Authenticate: Digest realm=\"" REALM "\""));
+	cr_assert_eq(p.reply_port, 5062, "no rport: Via sent-by port");
+}
+
+Test(auth, right_credentials_each_algorithm_forwarded_then_replay_refused)
+{
+	static const struct {
+		const char *name;
+		const EVP_MD *(*md)(void);
+	} algs[] = {{"MD5", EVP_md5}, {"SHA-256", EVP_sha256}, {"SHA-512-256", EVP_sha512_256}};
+
+	for (unsigned k = 0; k < 3; k++) {
+		char nonce[USH_NONCE_LEN + 1];
+		char *m = register_msg("");
+		struct ush_auth_pkt p;
+
+		run(m, NOW);
+		free(m);
+		nonce_for(algs[k].name, nonce);
+		p = run_auth(algs[k].md(), algs[k].name, "alice", "secret", nonce, "00000001",
+			     "sip:" REALM, NOW + 1);
+		cr_assert_eq(p.action, USH_AUTH_FORWARD, "%s: %s", algs[k].name,
+			     ush_ctr_name(p.ctr));
+		cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK);
+		/* the same request again: a replay */
+		p = run_auth(algs[k].md(), algs[k].name, "alice", "secret", nonce, "00000001",
+			     "sip:" REALM, NOW + 2);
+		cr_assert_eq(p.action, USH_AUTH_REPLY);
+		cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NC_REPLAY, "%s", ush_ctr_name(p.ctr));
+		/* the next nc, and one reordered within the window */
+		p = run_auth(algs[k].md(), algs[k].name, "alice", "secret", nonce, "00000003",
+			     "sip:" REALM, NOW + 2);
+		cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK);
+		p = run_auth(algs[k].md(), algs[k].name, "alice", "secret", nonce, "00000002",
+			     "sip:" REALM, NOW + 2);
+		cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "reordered nc within the window");
+	}
+}
+
+Test(auth, wrong_password_and_unknown_user_look_the_same)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	struct ush_auth_pkt p1, p2;
+	char r1[USH_REPLY_MAX + 1];
+	const char *n1, *n2;
+
+	run(m, NOW);
+	free(m);
+	nonce_for("MD5", nonce);
+	p1 = run_auth(EVP_md5(), "MD5", "alice", "wrong", nonce, "00000001", "sip:" REALM, NOW);
+	strcpy(r1, reply);
+	p2 = run_auth(EVP_md5(), "MD5", "mallory", "x", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p1.ctr, USH_CTR_CHALLENGE_BAD_RESPONSE);
+	cr_assert_eq(p2.ctr, USH_CTR_CHALLENGE_BAD_RESPONSE);
+	cr_assert_eq(p1.reply_len, p2.reply_len, "same reply size");
+	/* Identical but for the fresh nonces and tag. */
+	n1 = strstr(r1, "WWW-Authenticate");
+	n2 = strstr(reply, "WWW-Authenticate");
+	cr_assert_eq(n1 - r1, n2 - reply);
+}
+
+Test(auth, expired_nonce_with_right_digest_is_stale)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	struct ush_auth_pkt p;
+
+	run(m, NOW);
+	free(m);
+	nonce_for("SHA-256", nonce);
+	p = run_auth(EVP_sha256(), "SHA-256", "alice", "secret", nonce, "00000001", "sip:" REALM,
+		     NOW + 301);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_STALE, "%s", ush_ctr_name(p.ctr));
+	cr_assert_not_null(strstr(reply, "stale=true"));
+	/* expired and wrong: a plain fresh challenge */
+	p = run_auth(EVP_sha256(), "SHA-256", "alice", "nope", nonce, "00000001", "sip:" REALM,
+		     NOW + 301);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_BAD_RESPONSE);
+	cr_assert_null(strstr(reply, "stale=true"));
+}
+
+Test(auth, forged_and_truncated_nonces)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	struct ush_auth_pkt p;
+
+	run(m, NOW);
+	free(m);
+	nonce_for("MD5", nonce);
+	nonce[20] = nonce[20] == 'A' ? 'B' : 'A';
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NONCE_INVALID);
+	nonce[20] = '\0';
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NONCE_INVALID);
+}
+
+Test(auth, nonce_used_with_another_algorithm_refused)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	struct ush_auth_pkt p;
+
+	run(m, NOW);
+	free(m);
+	nonce_for("SHA-256", nonce);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_ALGORITHM);
+}
+
+Test(auth, uri_must_match_request_uri)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	struct ush_auth_pkt p;
+
+	run(m, NOW);
+	free(m);
+	nonce_for("MD5", nonce);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:other.example",
+		     NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_URI_MISMATCH);
+}
+
+Test(auth, qop_less_nonce_is_good_once)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	struct ush_auth_pkt p;
+
+	run(m, NOW);
+	free(m);
+	nonce_for("MD5", nonce);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, NULL, "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "%s", ush_ctr_name(p.ctr));
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, NULL, "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_STALE);
+	cr_assert_not_null(strstr(reply, "stale=true"));
+}
+
+Test(auth, credentials_for_another_realm_are_no_credentials)
+{
+	const char *m = "REGISTER sip:" REALM " SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK3\r\n"
+			"From: <sip:alice@" REALM ">;tag=f3\r\nTo: <sip:alice@" REALM ">\r\n"
+			"Call-ID: c3\r\nCSeq: 3 REGISTER\r\n"
+			"Authorization: Digest username=\"alice\", realm=\"elsewhere\", "
+			"nonce=\"x\", uri=\"sip:" REALM "\", "
+			"response=\"00112233445566778899aabbccddeeff\"\r\n"
+			"Content-Length: 0\r\n\r\n";
+
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_CHALLENGE_NO_CREDS);
+}
+
+Test(auth, malformed_credentials_for_any_realm)
+{
+	char *m = register_msg("Authorization: Digest username=\"alice\", realm=\"" REALM
+			       "\", nonce=\"x\", uri=\"sip:" REALM "\", response=\"zz\"\r\n");
+
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_CHALLENGE_CRED_MALFORMED);
+	free(m);
+}
+
+Test(auth, exempt_dialog_response_and_our_ack)
+{
+	static const struct {
+		const char *msg;
+		uint8_t action;
+		uint8_t ctr;
+	} cases[] = {
+		{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK4\r\nFrom: <sip:a@h>;tag=1\r\n"
+		 "To: <sip:b@h>;tag=2\r\nCall-ID: c4\r\nCSeq: 1 INVITE\r\n\r\n",
+		 USH_AUTH_FORWARD, USH_CTR_FWD_RESPONSE},
+		{"ACK sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK5\r\nFrom: <sip:a@h>;tag=1\r\n"
+		 "To: <sip:b@h>;tag=ush-0000002a\r\nCall-ID: c5\r\nCSeq: 1 ACK\r\n\r\n",
+		 USH_AUTH_DROP, USH_CTR_ABSORB_ACK},
+		{"ACK sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK6\r\nFrom: <sip:a@h>;tag=1\r\n"
+		 "To: <sip:b@h>;tag=pbx99\r\nCall-ID: c6\r\nCSeq: 1 ACK\r\n\r\n",
+		 USH_AUTH_FORWARD, USH_CTR_FWD_EXEMPT},
+		{"CANCEL sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK7\r\n"
+		 "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c7\r\nCSeq: 1 CANCEL\r\n\r\n",
+		 USH_AUTH_FORWARD, USH_CTR_FWD_EXEMPT},
+		{"BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK8\r\nFrom: <sip:a@h>;tag=1\r\n"
+		 "To: <sip:b@h>;tag=2\r\nCall-ID: c8\r\nCSeq: 2 BYE\r\n\r\n",
+		 USH_AUTH_FORWARD, USH_CTR_FWD_IN_DIALOG},
+		{"OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK9\r\n"
+		 "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c9\r\nCSeq: 2 INVITE\r\n\r\n",
+		 USH_AUTH_REPLY, USH_CTR_REPLY_400},
+		{"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n", USH_AUTH_DROP,
+		 USH_CTR_DROP_SIP_MALFORMED},
+		{"garbage\r\n\r\n", USH_AUTH_DROP, USH_CTR_DROP_SIP_MALFORMED},
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ush_auth_pkt p = run(cases[i].msg, NOW);
+
+		cr_expect_eq(p.action, cases[i].action, "case %u: action %d", i, p.action);
+		cr_expect_eq(p.ctr, cases[i].ctr, "case %u: %s", i, ush_ctr_name(p.ctr));
+	}
+	cr_assert(strncmp(reply, "", 1) == 0);
+}
+
+Test(auth, burst_of_mixed_requests_decided_independently)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = register_msg("");
+	char *good, *bad, *hg, *hb;
+	struct ush_auth_pkt p[4] = {0};
+
+	run(m, NOW);
+	nonce_for("SHA-256", nonce);
+	hg = auth_hdr(EVP_sha256(), "SHA-256", "bob", "hunter2", nonce, "00000001", "sip:" REALM);
+	hb = auth_hdr(EVP_sha256(), "SHA-256", "bob", "hunter3", nonce, "00000002", "sip:" REALM);
+	good = register_msg(hg);
+	bad = register_msg(hb);
+	const char *msgs[4] = {bad, m, good, "SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP h;branch=z\r\n"
+					     "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n"
+					     "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n"};
+	for (unsigned i = 0; i < 4; i++) {
+		p[i].sip = msgs[i];
+		p[i].sip_len = (uint16_t)strlen(msgs[i]);
+		p[i].src.af = AF_INET;
+		p[i].src.port = 5060;
+	}
+	cr_assert_eq(ush_auth_process_burst(w, p, 4, NOW), 4u);
+	cr_expect_eq(p[0].ctr, USH_CTR_CHALLENGE_BAD_RESPONSE);
+	cr_expect_eq(p[1].ctr, USH_CTR_CHALLENGE_NO_CREDS);
+	cr_expect_eq(p[2].ctr, USH_CTR_FWD_AUTH_OK);
+	cr_expect_eq(p[3].ctr, USH_CTR_FWD_RESPONSE);
+	cr_expect(p[0].reply != p[1].reply, "each reply has its own buffer");
+	free(m);
+	free(good);
+	free(bad);
+	free(hg);
+	free(hb);
+}
+
+Test(auth, counter_names_are_telemetry_safe)
+{
+	for (unsigned c = 0; c < USH_CTR_COUNT; c++) {
+		const char *n = ush_ctr_name((enum ush_ctr)c);
+
+		cr_assert(strlen(n) > 0);
+		for (const char *q = n; *q; q++)
+			cr_assert((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_',
+				  "%s", n);
+		cr_assert(strlen(ush_ctr_desc((enum ush_ctr)c)) > 0);
+	}
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/* Nonce-count table: window, replay, eviction, generation wrap-around and concurrent CAS. */
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "ush_nonce.h"
+
+static void *mem;
+
+static struct ush_nc_table *
+table(unsigned int order)
+{
+	size_t size = ush_nc_table_size(order);
+	struct ush_nc_table *t;
+
+	cr_assert_gt(size, 0);
+	mem = aligned_alloc(64, size);
+	cr_assert_not_null(mem);
+	/* Garbage first: init must not rely on zeroed memory (aligned_alloc does not zero). */
+	memset(mem, 0xa5, size);
+	t = ush_nc_table_init(mem, order);
+	cr_assert_eq((void *)t, mem);
+	cr_assert_eq(ush_nc_table_used(t), 0);
+	return t;
+}
+
+static void
+teardown(void)
+{
+	free(mem);
+	mem = NULL;
+}
+
+TestSuite(nc, .fini = teardown);
+
+Test(nc, size_and_init_arguments)
+{
+	char *m;
+
+	cr_assert_eq(ush_nc_table_size(3), 0);
+	cr_assert_eq(ush_nc_table_size(29), 0);
+	cr_assert_geq(ush_nc_table_size(4), 16 * 8);
+	cr_assert_geq(ush_nc_table_size(28), (size_t)8 << 28);
+	cr_assert_lt(ush_nc_table_size(10), (1024 + 64) * 8);
+	m = aligned_alloc(64, ush_nc_table_size(4) + 64);
+	cr_assert_not_null(m);
+	cr_assert_null(ush_nc_table_init(NULL, 4));
+	cr_assert_null(ush_nc_table_init(m + 8, 4), "unaligned");
+	cr_assert_null(ush_nc_table_init(m, 3));
+	cr_assert_null(ush_nc_table_init(m, 29));
+	cr_assert_not_null(ush_nc_table_init(m, 4));
+	free(m);
+}
+
+Test(nc, first_replay_increasing)
+{
+	struct ush_nc_table *t = table(8);
+
+	cr_assert_eq(ush_nc_accept(t, 5, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 5, 1), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 5, 2), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 5, 3), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 5, 3), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 5, 2), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 5, 1), USH_NC_REPLAY);
+	/* Another nonce is independent; a client may start at any nc. */
+	cr_assert_eq(ush_nc_accept(t, 6, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 7, 500), USH_NC_OK);
+	cr_assert_eq(ush_nc_table_used(t), 3);
+}
+
+Test(nc, zero_and_out_of_range_are_replays)
+{
+	struct ush_nc_table *t = table(4);
+
+	cr_assert_eq(ush_nc_accept(t, 1, 0), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 1, 65536), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 1, 0xffffffffu), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_table_used(t), 0, "refused ncs do not claim a slot");
+	cr_assert_eq(ush_nc_accept(t, 1, 65535), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 1, 65535), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 1, 65520), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 1, 65536), USH_NC_REPLAY);
+}
+
+Test(nc, reorder_within_window_once_each)
+{
+	struct ush_nc_table *t = table(4);
+
+	cr_assert_eq(ush_nc_accept(t, 2, 20), USH_NC_OK);
+	/* 19 .. 5 are 1 .. 15 behind the highest: inside the 16-bit window. */
+	for (uint32_t nc = 19; nc >= 5; nc--)
+		cr_assert_eq(ush_nc_accept(t, 2, nc), USH_NC_OK, "nc %u", nc);
+	for (uint32_t nc = 20; nc >= 5; nc--)
+		cr_assert_eq(ush_nc_accept(t, 2, nc), USH_NC_REPLAY, "again nc %u", nc);
+	cr_assert_eq(ush_nc_accept(t, 2, 4), USH_NC_REPLAY, "16 behind: older than the window");
+	cr_assert_eq(ush_nc_accept(t, 2, 1), USH_NC_REPLAY);
+}
+
+Test(nc, window_slides_with_gaps)
+{
+	struct ush_nc_table *t = table(4);
+
+	cr_assert_eq(ush_nc_accept(t, 3, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 3, 10), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 3, 5), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 3, 5), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 3, 1), USH_NC_REPLAY, "remembered after a shift");
+	cr_assert_eq(ush_nc_accept(t, 3, 12), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 3, 10), USH_NC_REPLAY, "kept through a shift");
+	cr_assert_eq(ush_nc_accept(t, 3, 11), USH_NC_OK);
+	/* A jump larger than the window forgets everything behind it. */
+	cr_assert_eq(ush_nc_accept(t, 3, 100), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 3, 85), USH_NC_OK, "15 behind");
+	cr_assert_eq(ush_nc_accept(t, 3, 84), USH_NC_REPLAY, "16 behind");
+	cr_assert_eq(ush_nc_accept(t, 3, 12), USH_NC_REPLAY);
+	/* Shift by exactly 16. */
+	cr_assert_eq(ush_nc_accept(t, 3, 116), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 3, 101), USH_NC_OK, "15 behind, unseen");
+	cr_assert_eq(ush_nc_accept(t, 3, 100), USH_NC_REPLAY);
+}
+
+Test(nc, newer_nonce_claims_slot_and_evicts_older)
+{
+	struct ush_nc_table *t = table(4);
+	uint32_t old_nonce = 3, new_nonce = 3 + 16, newest = 3 + 5 * 16;
+
+	cr_assert_eq(ush_nc_accept(t, old_nonce, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, old_nonce, 2), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, new_nonce, 1), USH_NC_OK, "claims the older slot");
+	cr_assert_eq(ush_nc_accept(t, old_nonce, 3), USH_NC_EVICTED);
+	cr_assert_eq(ush_nc_accept(t, old_nonce, 2), USH_NC_EVICTED);
+	cr_assert_eq(ush_nc_accept(t, new_nonce, 1), USH_NC_REPLAY, "window is the claimer's");
+	cr_assert_eq(ush_nc_accept(t, new_nonce, 2), USH_NC_OK);
+	/* A generation several ahead claims too, with a fresh window starting at its nc. */
+	cr_assert_eq(ush_nc_accept(t, newest, 40), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, newest, 30), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, newest, 2), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, new_nonce, 3), USH_NC_EVICTED);
+	/* Slots of other indexes are untouched. */
+	cr_assert_eq(ush_nc_accept(t, 4, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_table_used(t), 2);
+}
+
+Test(nc, generation_zero_is_ordinary)
+{
+	/* Index 0 .. 2^order - 1 have generation 0: the slot must still record them. */
+	struct ush_nc_table *t = table(4);
+
+	cr_assert_eq(ush_nc_accept(t, 0, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 0, 1), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept(t, 16, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 0, 2), USH_NC_EVICTED);
+}
+
+Test(nc, generation_wraps_around)
+{
+	/* order 4: generations are 28 bits; the last one is 2^28 - 1, then 0 again. */
+	struct ush_nc_table *t = table(4);
+	uint32_t last = 0xfffffff0u | 9, wrapped = 9, later = (5u << 4) | 9;
+
+	cr_assert_eq(ush_nc_accept(t, last, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, wrapped, 1), USH_NC_OK, "gen 0 is newer than gen 2^28-1");
+	cr_assert_eq(ush_nc_accept(t, last, 2), USH_NC_EVICTED);
+	cr_assert_eq(ush_nc_accept(t, later, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, wrapped, 2), USH_NC_EVICTED);
+	cr_assert_eq(ush_nc_accept(t, last, 3), USH_NC_EVICTED, "gen 2^28-1 is older than gen 5");
+}
+
+Test(nc, serial_comparison_half_range)
+{
+	/* order 4: half the generation space is 2^27. */
+	struct ush_nc_table *t = table(4);
+	uint32_t half = 1u << 27;
+
+	cr_assert_eq(ush_nc_accept(t, 1, 1), USH_NC_OK);			      /* gen 0 */
+	cr_assert_eq(ush_nc_accept(t, ((half - 1) << 4) | 1, 1), USH_NC_OK, "newer"); /* claims */
+	cr_assert_eq(ush_nc_accept(t, 1, 2), USH_NC_EVICTED);
+	/* From gen half-1, gen half-1+half is exactly half away: ambiguous, refused. */
+	cr_assert_eq(ush_nc_accept(t, ((2 * half - 1) << 4) | 1, 1), USH_NC_EVICTED);
+	/* One less than half ahead is newer. */
+	cr_assert_eq(ush_nc_accept(t, ((2 * half - 2) << 4) | 1, 1), USH_NC_OK);
+}
+
+Test(nc, generation_width_follows_order)
+{
+	struct ush_nc_table *t = table(16);
+
+	cr_assert_eq(ush_nc_accept(t, 0x00001234, 1), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept(t, 0x00011234, 1), USH_NC_OK, "same slot, next generation");
+	cr_assert_eq(ush_nc_accept(t, 0x00001234, 2), USH_NC_EVICTED);
+	cr_assert_eq(ush_nc_accept(t, 0xffff1234, 1), USH_NC_EVICTED, "gen 0xffff is older than 1");
+	cr_assert_eq(ush_nc_table_used(t), 1);
+}
+
+/* ---- concurrency ---- */
+
+#define RACE_SLOTS 4
+#define RACE_GENS  4
+#define RACE_NC	   65535u
+
+struct racer {
+	struct ush_nc_table *t;
+	pthread_barrier_t *start;
+	uint8_t ok[RACE_GENS][RACE_SLOTS][RACE_NC + 1];
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	/*
+	 * Both threads submit the same ncs in the same order, so they collide on every value. The
+	 * first submission of any (generation, nc) is never behind the window nor evicted, so each
+	 * must be accepted by exactly one of them; the laggard may see EVICTED once the leader
+	 * moved on to the next generation.
+	 */
+	for (uint32_t g = 0; g < RACE_GENS; g++)
+		for (uint32_t nc = 1; nc <= RACE_NC; nc++)
+			for (uint32_t s = 0; s < RACE_SLOTS; s++)
+				r->ok[g][s][nc] =
+					ush_nc_accept(r->t, (g + 7) * 16 + s * 3, nc) == USH_NC_OK;
+	return NULL;
+}
+
+Test(nc, two_threads_accept_each_nc_exactly_once, .timeout = 30)
+{
+	struct ush_nc_table *t = table(4);
+	struct racer *r = calloc(2, sizeof(*r));
+	pthread_barrier_t start;
+	pthread_t th[2];
+	unsigned long total = 0, won0 = 0;
+
+	cr_assert_not_null(r);
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++) {
+		r[i].t = t;
+		r[i].start = &start;
+		cr_assert_eq(pthread_create(&th[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (uint32_t g = 0; g < RACE_GENS; g++) {
+		for (uint32_t s = 0; s < RACE_SLOTS; s++) {
+			for (uint32_t nc = 1; nc <= RACE_NC; nc++) {
+				unsigned int n = r[0].ok[g][s][nc] + r[1].ok[g][s][nc];
+
+				cr_assert_eq(n, 1, "gen %u slot %u nc %u accepted %u times", g, s,
+					     nc, n);
+				total += n;
+				won0 += r[0].ok[g][s][nc];
+			}
+		}
+	}
+	cr_assert_eq(total, (unsigned long)RACE_GENS * RACE_SLOTS * RACE_NC);
+	cr_log_info("thread 0 won %lu of %lu", won0, total);
+	free(r);
+}
+
+/* Distinct ncs per thread, interleaved: never accepted twice, and a replay of all refused. */
+struct splitter {
+	struct ush_nc_table *t;
+	pthread_barrier_t *start;
+	uint32_t first;
+	unsigned long ok;
+};
+
+static void *
+split(void *arg)
+{
+	struct splitter *sp = arg;
+
+	pthread_barrier_wait(sp->start);
+	for (uint32_t nc = sp->first; nc <= RACE_NC; nc += 2)
+		for (uint32_t s = 0; s < RACE_SLOTS; s++)
+			sp->ok += ush_nc_accept(sp->t, s, nc) == USH_NC_OK;
+	return NULL;
+}
+
+Test(nc, two_threads_distinct_ncs_then_replay_refused, .timeout = 30)
+{
+	struct ush_nc_table *t = table(4);
+	struct splitter sp[2] = {{.t = t, .first = 1}, {.t = t, .first = 2}};
+	pthread_barrier_t start;
+	pthread_t th[2];
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++) {
+		sp[i].start = &start;
+		cr_assert_eq(pthread_create(&th[i], NULL, split, &sp[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	/* A thread may fall more than 16 behind the other, so not all are accepted, but most. */
+	cr_assert_leq(sp[0].ok + sp[1].ok, (unsigned long)RACE_SLOTS * RACE_NC);
+	cr_assert_gt(sp[0].ok + sp[1].ok, 0);
+	for (uint32_t s = 0; s < RACE_SLOTS; s++)
+		for (uint32_t nc = 1; nc <= RACE_NC; nc++)
+			cr_assert_eq(ush_nc_accept(t, s, nc), USH_NC_REPLAY, "slot %u nc %u", s,
+				     nc);
+}
