@@ -76,7 +76,7 @@ struct ush_auth_worker {
 	bool stale[USH_AUTH_BURST_MAX];
 	struct ush_nonce_info ninfo[USH_AUTH_BURST_MAX];
 	char reply[USH_AUTH_BURST_MAX][USH_REPLY_MAX];
-	char nonces[USH_AUTH_BURST_MAX * USH_ALGO_COUNT][USH_NONCE_LEN];
+	char nonces[USH_AUTH_BURST_MAX][USH_NONCE_LEN];
 };
 
 static bool
@@ -354,7 +354,7 @@ verify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 			p->ctr = USH_CTR_CHALLENGE_NONCE_INVALID;
 			continue;
 		}
-		if (w->ninfo[k].algo != c->algo) {
+		if (w->ninfo[k].algo != USH_ALGO_UNKNOWN && w->ninfo[k].algo != c->algo) {
 			w->state[i] = LANE_CHALLENGE;
 			p->ctr = USH_CTR_CHALLENGE_ALGORITHM;
 			continue;
@@ -450,8 +450,8 @@ hex32(char *out, uint32_t v)
 static void
 answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
 {
-	uint32_t index[USH_AUTH_BURST_MAX * USH_ALGO_COUNT];
-	uint8_t algo[USH_AUTH_BURST_MAX * USH_ALGO_COUNT];
+	uint32_t index[USH_AUTH_BURST_MAX];
+	uint8_t algo[USH_AUTH_BURST_MAX];
 	uint32_t lane_index[USH_AUTH_BURST_MAX];
 	unsigned na = w->conf.n_algos, nn = 0;
 	bool nonces_ok = true;
@@ -463,12 +463,14 @@ answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 		w->next_index += w->stride;
 		if (w->state[i] != LANE_CHALLENGE)
 			continue;
-		/* One index per challenge: the client answers with one of its nonces only. */
-		for (unsigned a = 0; a < na; a++) {
-			index[nn] = lane_index[i];
-			algo[nn] = w->conf.algos[a];
-			nn++;
-		}
+		/*
+		 * One nonce for all the algorithms a challenge offers (as Kamailio and Asterisk
+		 * do): the client answers one of them, and a nonce per algorithm would cost an
+		 * HMAC per offered algorithm on the busiest path.
+		 */
+		index[nn] = lane_index[i];
+		algo[nn] = USH_ALGO_UNKNOWN;
+		nn++;
 	}
 	if (nn > 0 && ush_nonce_make_burst(w->dctx, &w->sh->keys, now, index, algo, nn,
 					   w->nonces) < 0)
@@ -497,8 +499,8 @@ answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 			len = -EIO;
 		} else {
 			for (unsigned a = 0; a < na; a++)
-				nonce_ptrs[a] = w->nonces[nn + a];
-			nn += na;
+				nonce_ptrs[a] = w->nonces[nn];
+			nn++;
 			switch (w->conf.challenge_code) {
 			case USH_AUTH_CODE_401:
 				code = 401;

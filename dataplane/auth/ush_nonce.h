@@ -22,8 +22,10 @@
  *   seconds in the future.
  * - index: chosen by the maker (each worker strides through its own residues); selects the
  *   nonce's slot in the nonce-count table.
- * - algo: the enum ush_algo the nonce was offered with; credentials using another algorithm
- *   with this nonce are refused.
+ * - algo: the enum ush_algo the nonce is bound to (credentials using another algorithm with
+ *   it are refused), or USH_ALGO_UNKNOWN for "any algorithm the challenge offered". Usher's
+ *   challenges use one nonce for all their algorithms: the client answers one, and a nonce
+ *   per algorithm would cost one HMAC per offered algorithm on the busiest path.
  *
  * Threads: make/check use the caller's digest ctx (one per thread); the nc table is shared by
  * all workers and updated with atomics only.

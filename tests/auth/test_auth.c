@@ -349,17 +349,40 @@ Test(auth, forged_and_truncated_nonces)
 	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NONCE_INVALID);
 }
 
-Test(auth, nonce_used_with_another_algorithm_refused)
+Test(auth, one_nonce_for_all_offered_algorithms)
 {
-	char nonce[USH_NONCE_LEN + 1];
+	char n1[USH_NONCE_LEN + 1], n2[USH_NONCE_LEN + 1];
 	char *m = register_msg("");
-	struct ush_auth_pkt p;
 
 	run(m, NOW);
 	free(m);
-	nonce_for("SHA-256", nonce);
-	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
-	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_ALGORITHM);
+	nonce_for("SHA-256", n1);
+	nonce_for("MD5", n2);
+	cr_assert_str_eq(n1, n2);
+	cr_assert_eq(run_auth(EVP_md5(), "MD5", "alice", "secret", n1, "00000001", "sip:" REALM,
+			      NOW).ctr,
+		     USH_CTR_FWD_AUTH_OK);
+}
+
+Test(auth, nonce_bound_to_another_algorithm_refused)
+{
+	struct ush_digest_ctx *ctx = ush_digest_ctx_create(NULL);
+	const uint32_t index = 77;
+	const uint8_t algo = USH_ALGO_SHA256;
+	char nonce[1][USH_NONCE_LEN];
+	char text[USH_NONCE_LEN + 1];
+
+	cr_assert_not_null(ctx);
+	cr_assert_eq(ush_nonce_make_burst(ctx, &sh.keys, NOW, &index, &algo, 1, nonce), 0);
+	ush_digest_ctx_free(ctx);
+	memcpy(text, nonce[0], USH_NONCE_LEN);
+	text[USH_NONCE_LEN] = '\0';
+	cr_assert_eq(run_auth(EVP_md5(), "MD5", "alice", "secret", text, "00000001", "sip:" REALM,
+			      NOW).ctr,
+		     USH_CTR_CHALLENGE_ALGORITHM);
+	cr_assert_eq(run_auth(EVP_sha256(), "SHA-256", "alice", "secret", text, "00000001",
+			      "sip:" REALM, NOW).ctr,
+		     USH_CTR_FWD_AUTH_OK);
 }
 
 Test(auth, uri_must_match_request_uri)

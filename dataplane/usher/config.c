@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/* The usher.ini reader: rte_cfgfile for the values, our own scan of the text for line numbers. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cfgfile.h>
+#include <rte_string_fns.h>
+
+#include "usher_priv.h"
+
+/* '#' rather than rte_cfgfile's default ';': the credentials files use '#' too. */
+#define CONF_COMMENT   '#'
+#define CONF_MAX_LINES 4096
+
+/* One "key = value" line as our scan of the text saw it. */
+struct conf_line {
+	char section[CFG_NAME_LEN];
+	char key[CFG_NAME_LEN];
+	unsigned int line;
+};
+
+struct conf_ctx {
+	struct ush_dp_conf *conf;
+	const char *path;
+	char dir[USH_DP_PATH_MAX]; /* directory of the file, for relative paths */
+	struct conf_line *lines;
+	unsigned int n_lines;
+	const char *const *overrides;
+	unsigned int n_overrides;
+	char *err;
+	size_t errlen;
+};
+
+/* Where a value was set: "--set section.key=value" or "file:line". */
+static void
+conf_origin(const struct conf_ctx *cx, const char *section, const char *key,
+	    struct ush_dp_origin *o)
+{
+	size_t sl = strlen(section), kl = strlen(key);
+
+	/* the last override of a key wins, as when applied */
+	for (unsigned int i = cx->n_overrides; i-- > 0;) {
+		const char *a = cx->overrides[i];
+
+		if (strncmp(a, section, sl) == 0 && a[sl] == '.' &&
+		    strncmp(a + sl + 1, key, kl) == 0 && a[sl + 1 + kl] == '=') {
+			snprintf(o->where, sizeof(o->where), "--set %s", a);
+			return;
+		}
+	}
+	for (unsigned int i = 0; i < cx->n_lines; i++) {
+		if (strcmp(cx->lines[i].section, section) == 0 &&
+		    strcmp(cx->lines[i].key, key) == 0) {
+			snprintf(o->where, sizeof(o->where), "%s:%u", cx->path, cx->lines[i].line);
+			return;
+		}
+	}
+	snprintf(o->where, sizeof(o->where), "%s", cx->path);
+}
+
+static int conf_fail(struct conf_ctx *cx, const char *where, const char *fmt, ...)
+	__rte_format_printf(3, 4);
+
+static int
+conf_fail(struct conf_ctx *cx, const char *where, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(cx->err, cx->errlen, "%s: %s", where, msg);
+	return -EINVAL;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Scan the text the way rte_cfgfile reads it, but strictly: every line that is not blank or a
+ * comment must be a [section] or a key = value inside one, sections and keys appear once, names
+ * and values fit rte_cfgfile's buffers. rte_cfgfile skips lines without '=' silently and
+ * reports nothing with a line number, so this is where typos are caught.
+ */
+static int
+conf_scan(struct conf_ctx *cx)
+{
+	char buf[1024], where[USH_DP_PATH_MAX + 32];
+	char section[CFG_NAME_LEN] = "";
+	unsigned int lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	f = fopen(cx->path, "r");
+	if (f == NULL) {
+		snprintf(cx->err, cx->errlen, "%s: cannot open: %s", cx->path, strerror(errno));
+		return -errno;
+	}
+	cx->lines = calloc(CONF_MAX_LINES, sizeof(*cx->lines));
+	if (cx->lines == NULL) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		char *s, *c, *eq;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", cx->path, lineno);
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			rc = conf_fail(cx, where, "line longer than %zu characters",
+				       sizeof(buf) - 2);
+			break;
+		}
+		c = strchr(buf, CONF_COMMENT);
+		if (c != NULL && (c == buf || c[-1] != '\\'))
+			*c = '\0';
+		s = trim(buf);
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (end == NULL || end[1] != '\0') {
+				rc = conf_fail(cx, where, "section header must be '[name]'");
+				break;
+			}
+			*end = '\0';
+			s = trim(s + 1);
+			if (*s == '\0' || strlen(s) >= CFG_NAME_LEN) {
+				rc = conf_fail(cx, where, "bad section name");
+				break;
+			}
+			for (unsigned int i = 0; i < cx->n_lines; i++) {
+				if (cx->lines[i].key[0] == '\0' &&
+				    strcmp(cx->lines[i].section, s) == 0) {
+					rc = conf_fail(cx, where,
+						       "section [%s] repeated (first at line %u)",
+						       s, cx->lines[i].line);
+					goto out_close;
+				}
+			}
+			strlcpy(section, s, sizeof(section));
+			eq = NULL;
+		} else {
+			char *key, *val;
+
+			eq = strchr(s, '=');
+			if (eq == NULL) {
+				rc = conf_fail(cx, where, "expected 'key = value' or '[section]'");
+				break;
+			}
+			if (section[0] == '\0') {
+				rc = conf_fail(cx, where, "key outside of any [section]");
+				break;
+			}
+			*eq = '\0';
+			key = trim(s);
+			val = trim(eq + 1);
+			if (*key == '\0' || strlen(key) >= CFG_NAME_LEN) {
+				rc = conf_fail(cx, where, "bad key name");
+				break;
+			}
+			if (strlen(val) >= CFG_VALUE_LEN) {
+				rc = conf_fail(cx, where, "value longer than %d characters",
+					       CFG_VALUE_LEN - 1);
+				break;
+			}
+			for (unsigned int i = 0; i < cx->n_lines; i++) {
+				if (strcmp(cx->lines[i].section, section) == 0 &&
+				    strcmp(cx->lines[i].key, key) == 0) {
+					rc = conf_fail(cx, where, "%s repeated (first at line %u)",
+						       key, cx->lines[i].line);
+					goto out_close;
+				}
+			}
+			s = key;
+		}
+		if (cx->n_lines == CONF_MAX_LINES) {
+			rc = conf_fail(cx, where, "more than %d entries", CONF_MAX_LINES);
+			break;
+		}
+		strlcpy(cx->lines[cx->n_lines].section, section, CFG_NAME_LEN);
+		if (eq != NULL)
+			strlcpy(cx->lines[cx->n_lines].key, s, CFG_NAME_LEN);
+		cx->lines[cx->n_lines].line = lineno;
+		cx->n_lines++;
+	}
+out_close:
+	fclose(f);
+	return rc;
+}
+
+/* ---- value parsers: return 0, or -EINVAL with msg set (no location) ---- */
+
+typedef int (*conf_parse_fn)(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o,
+			     char *msg, size_t len);
+
+static int
+parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out, char *msg,
+	   size_t len)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || x < min || x > max) {
+		snprintf(msg, len, "'%s' is not a number from %lu to %lu", v, min, max);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out, char *msg, size_t len)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (unsigned int i = 0; i < RTE_DIM(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	snprintf(msg, len, "'%s' is not a boolean (true or false)", v);
+	return -EINVAL;
+}
+
+/* Splits a comma-separated list in place; empty items are an error. */
+static int
+split_list(char *s, char **items, unsigned int max, unsigned int *n, char *msg, size_t len)
+{
+	char *save = NULL, *tok;
+
+	*n = 0;
+	if (*trim(s) == '\0' || s[strlen(s) - 1] == ',' || strstr(s, ",,") != NULL) {
+		snprintf(msg, len, "empty list item");
+		return -EINVAL;
+	}
+	for (tok = strtok_r(s, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		if (*tok == '\0') {
+			snprintf(msg, len, "empty list item");
+			return -EINVAL;
+		}
+		if (*n == max) {
+			snprintf(msg, len, "more than %u items", max);
+			return -EINVAL;
+		}
+		items[(*n)++] = tok;
+	}
+	return 0;
+}
+
+static int
+conf_port_name(char *dst, size_t dlen, const char *v, char *msg, size_t len)
+{
+	if (*v == '\0' || strlen(v) >= dlen) {
+		snprintf(msg, len, "expected a port id or an ethdev name");
+		return -EINVAL;
+	}
+	strlcpy(dst, v, dlen);
+	return 0;
+}
+
+static int
+p_outside(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	cx->conf->outside_at = *o;
+	return conf_port_name(cx->conf->outside_name, sizeof(cx->conf->outside_name), v, msg, len);
+}
+
+static int
+p_inside(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	cx->conf->inside_at = *o;
+	return conf_port_name(cx->conf->inside_name, sizeof(cx->conf->inside_name), v, msg, len);
+}
+
+static int
+p_lcores(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	struct ush_dp_conf *c = cx->conf;
+	char tmp[CFG_VALUE_LEN], *items[USH_DP_MAX_WORKERS];
+	unsigned int n;
+
+	c->lcores_at = *o;
+	c->lcores_set = true;
+	c->n_lcores = 0;
+	strlcpy(tmp, v, sizeof(tmp));
+	if (split_list(tmp, items, RTE_DIM(items), &n, msg, len) < 0)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned long lo, hi;
+		char *dash = strchr(items[i], '-');
+
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_uint(trim(items[i]), 0, RTE_MAX_LCORE - 1, &lo, msg, len) < 0)
+			return -EINVAL;
+		hi = lo;
+		if (dash != NULL &&
+		    parse_uint(trim(dash + 1), lo, RTE_MAX_LCORE - 1, &hi, msg, len) < 0)
+			return -EINVAL;
+		for (unsigned long l = lo; l <= hi; l++) {
+			for (unsigned int k = 0; k < c->n_lcores; k++) {
+				if (c->lcores[k] == l) {
+					snprintf(msg, len, "lcore %lu listed twice", l);
+					return -EINVAL;
+				}
+			}
+			if (c->n_lcores == USH_DP_MAX_WORKERS) {
+				snprintf(msg, len, "more than %d worker lcores",
+					 USH_DP_MAX_WORKERS);
+				return -EINVAL;
+			}
+			c->lcores[c->n_lcores++] = (uint16_t)l;
+		}
+	}
+	return 0;
+}
+
+static int
+p_sip_ports(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	    size_t len)
+{
+	struct ush_dp_conf *c = cx->conf;
+	char tmp[CFG_VALUE_LEN], *items[USH_DP_MAX_SIP_PORTS];
+	unsigned int n;
+
+	RTE_SET_USED(o);
+	strlcpy(tmp, v, sizeof(tmp));
+	if (split_list(tmp, items, RTE_DIM(items), &n, msg, len) < 0)
+		return -EINVAL;
+	c->n_sip_ports = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned long p;
+
+		if (parse_uint(items[i], 1, 65535, &p, msg, len) < 0)
+			return -EINVAL;
+		for (unsigned int k = 0; k < c->n_sip_ports; k++) {
+			if (c->sip_ports[k] == p) {
+				snprintf(msg, len, "port %lu listed twice", p);
+				return -EINVAL;
+			}
+		}
+		c->sip_ports[c->n_sip_ports++] = (uint16_t)p;
+	}
+	return 0;
+}
+
+static int
+p_realm(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	RTE_SET_USED(o);
+	if (strlen(v) > USH_CRED_REALM_MAX) {
+		snprintf(msg, len, "realm longer than %d bytes", USH_CRED_REALM_MAX);
+		return -EINVAL;
+	}
+	/* it is sent inside a quoted-string: no quote, backslash or control character */
+	for (const char *s = v; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\') {
+			snprintf(msg, len,
+				 "realm may not contain quotes, backslashes or control "
+				 "characters");
+			return -EINVAL;
+		}
+	}
+	strlcpy(cx->conf->auth.realm, v, sizeof(cx->conf->auth.realm));
+	return 0;
+}
+
+static int
+p_algorithms(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	struct ush_auth_conf *a = &cx->conf->auth;
+	char tmp[CFG_VALUE_LEN], *items[USH_ALGO_COUNT];
+	unsigned int n;
+
+	RTE_SET_USED(o);
+	strlcpy(tmp, v, sizeof(tmp));
+	if (split_list(tmp, items, USH_ALGO_UNKNOWN, &n, msg, len) < 0)
+		return -EINVAL;
+	a->n_algos = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		enum ush_algo algo = ush_algo_from_token(items[i], strlen(items[i]));
+
+		if (algo == USH_ALGO_UNKNOWN) {
+			snprintf(msg, len,
+				 "unknown algorithm '%s' (MD5, MD5-sess, SHA-256, "
+				 "SHA-256-sess, SHA-512-256, SHA-512-256-sess)",
+				 items[i]);
+			return -EINVAL;
+		}
+		for (unsigned int k = 0; k < a->n_algos; k++) {
+			if (a->algos[k] == algo) {
+				snprintf(msg, len, "algorithm %s listed twice", items[i]);
+				return -EINVAL;
+			}
+		}
+		a->algos[a->n_algos++] = (uint8_t)algo;
+	}
+	return 0;
+}
+
+static int
+p_qop(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	char tmp[CFG_VALUE_LEN], *items[2];
+	unsigned int n;
+	uint8_t mask = 0;
+
+	RTE_SET_USED(o);
+	if (strcasecmp(v, "none") == 0) {
+		cx->conf->auth.qop_mask = 0;
+		return 0;
+	}
+	strlcpy(tmp, v, sizeof(tmp));
+	if (split_list(tmp, items, RTE_DIM(items), &n, msg, len) < 0)
+		goto bad;
+	for (unsigned int i = 0; i < n; i++) {
+		if (strcasecmp(items[i], "auth") == 0)
+			mask |= 1u << USH_QOP_AUTH;
+		else if (strcasecmp(items[i], "auth-int") == 0)
+			mask |= 1u << USH_QOP_AUTH_INT;
+		else
+			goto bad;
+	}
+	cx->conf->auth.qop_mask = mask;
+	return 0;
+bad:
+	snprintf(msg, len, "qop must be auth, auth-int, auth,auth-int or none");
+	return -EINVAL;
+}
+
+static int
+p_accept_no_qop(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		size_t len)
+{
+	RTE_SET_USED(o);
+	return parse_bool(v, &cx->conf->auth.accept_no_qop, msg, len);
+}
+
+static int
+p_nonce_lifetime(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		 size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 1, 86400, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->auth.nonce_lifetime = (uint32_t)x;
+	return 0;
+}
+
+/* Relative paths in the file are relative to the file; on the command line, to the cwd. */
+static int
+conf_path(struct conf_ctx *cx, char *dst, size_t dlen, const char *v, const struct ush_dp_origin *o,
+	  char *msg, size_t len)
+{
+	int n;
+
+	if (*v == '\0' || v[0] == '/' || strcmp(cx->dir, ".") == 0 ||
+	    strncmp(o->where, "--set ", 6) == 0)
+		n = snprintf(dst, dlen, "%s", v);
+	else
+		n = snprintf(dst, dlen, "%s/%s", cx->dir, v);
+	if (n < 0 || (size_t)n >= dlen) {
+		snprintf(msg, len, "path too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+p_nonce_secret_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		    size_t len)
+{
+	cx->conf->nonce_secret_at = *o;
+	return conf_path(cx, cx->conf->nonce_secret_file, sizeof(cx->conf->nonce_secret_file), v, o,
+			 msg, len);
+}
+
+static int
+p_nc_table_order(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		 size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 4, 28, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->nc_table_order = (unsigned int)x;
+	return 0;
+}
+
+static int
+p_challenge_code(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		 size_t len)
+{
+	RTE_SET_USED(o);
+	if (strcasecmp(v, "auto") == 0)
+		cx->conf->auth.challenge_code = USH_AUTH_CODE_AUTO;
+	else if (strcmp(v, "401") == 0)
+		cx->conf->auth.challenge_code = USH_AUTH_CODE_401;
+	else if (strcmp(v, "407") == 0)
+		cx->conf->auth.challenge_code = USH_AUTH_CODE_407;
+	else {
+		snprintf(msg, len, "challenge_code must be auto, 401 or 407");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+p_in_dialog(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	    size_t len)
+{
+	RTE_SET_USED(o);
+	if (strcasecmp(v, "forward") == 0)
+		cx->conf->auth.in_dialog = USH_AUTH_IN_DIALOG_FORWARD;
+	else if (strcasecmp(v, "challenge") == 0)
+		cx->conf->auth.in_dialog = USH_AUTH_IN_DIALOG_CHALLENGE;
+	else {
+		snprintf(msg, len, "in_dialog must be forward or challenge");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+p_sess_binary_ha1(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		  size_t len)
+{
+	RTE_SET_USED(o);
+	return parse_bool(v, &cx->conf->auth.sess_binary_ha1, msg, len);
+}
+
+static int
+p_tag_prefix(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	size_t n = strlen(v);
+
+	RTE_SET_USED(o);
+	/* letters and digits only: a subset of RFC 3261 token that needs no escaping */
+	if (n == 0 || n >= sizeof(cx->conf->auth.tag_prefix))
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9')))
+			goto bad;
+	}
+	strlcpy(cx->conf->auth.tag_prefix, v, sizeof(cx->conf->auth.tag_prefix));
+	return 0;
+bad:
+	snprintf(msg, len, "tag_prefix must be 1 to %zu letters or digits",
+		 sizeof(cx->conf->auth.tag_prefix) - 1);
+	return -EINVAL;
+}
+
+static int
+p_passthrough(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	      size_t len)
+{
+	RTE_SET_USED(o);
+	if (strcasecmp(v, "forward") == 0)
+		cx->conf->passthrough = USH_DP_PASS_FORWARD;
+	else if (strcasecmp(v, "drop") == 0)
+		cx->conf->passthrough = USH_DP_PASS_DROP;
+	else {
+		snprintf(msg, len, "passthrough must be forward or drop");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+p_creds_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	return conf_path(cx, cx->conf->creds_file, sizeof(cx->conf->creds_file), v, o, msg, len);
+}
+
+static int
+p_log_level(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	    size_t len)
+{
+	static const struct {
+		const char *name;
+		uint32_t level;
+	} levels[] = {
+		{"emerg", RTE_LOG_EMERG},   {"alert", RTE_LOG_ALERT}, {"crit", RTE_LOG_CRIT},
+		{"error", RTE_LOG_ERR},	    {"err", RTE_LOG_ERR},     {"warning", RTE_LOG_WARNING},
+		{"notice", RTE_LOG_NOTICE}, {"info", RTE_LOG_INFO},   {"debug", RTE_LOG_DEBUG},
+	};
+
+	RTE_SET_USED(o);
+	for (unsigned int i = 0; i < RTE_DIM(levels); i++) {
+		if (strcasecmp(v, levels[i].name) == 0) {
+			cx->conf->log_level = levels[i].level;
+			return 0;
+		}
+	}
+	snprintf(msg, len,
+		 "level must be emerg, alert, crit, error, warning, notice, info or debug");
+	return -EINVAL;
+}
+
+static const struct {
+	const char *section;
+	const char *key;
+	conf_parse_fn parse;
+} conf_keys[] = {
+	{"ports", "outside", p_outside},
+	{"ports", "inside", p_inside},
+	{"workers", "lcores", p_lcores},
+	{"sip", "ports", p_sip_ports},
+	{"auth", "realm", p_realm},
+	{"auth", "algorithms", p_algorithms},
+	{"auth", "qop", p_qop},
+	{"auth", "accept_no_qop", p_accept_no_qop},
+	{"auth", "nonce_lifetime", p_nonce_lifetime},
+	{"auth", "nonce_secret_file", p_nonce_secret_file},
+	{"auth", "nc_table_order", p_nc_table_order},
+	{"auth", "challenge_code", p_challenge_code},
+	{"auth", "in_dialog", p_in_dialog},
+	{"auth", "sess_binary_ha1", p_sess_binary_ha1},
+	{"auth", "tag_prefix", p_tag_prefix},
+	{"policy", "passthrough", p_passthrough},
+	{"credentials", "file", p_creds_file},
+	{"log", "level", p_log_level},
+};
+
+static int
+conf_find_key(const char *section, const char *key)
+{
+	for (unsigned int i = 0; i < RTE_DIM(conf_keys); i++)
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool
+conf_known_section(const char *section)
+{
+	for (unsigned int i = 0; i < RTE_DIM(conf_keys); i++)
+		if (strcmp(conf_keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+static void
+conf_defaults(struct ush_dp_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	strlcpy(c->outside_name, "0", sizeof(c->outside_name));
+	strlcpy(c->inside_name, "1", sizeof(c->inside_name));
+	c->n_sip_ports = 1;
+	c->sip_ports[0] = 5060;
+	c->auth.algos[0] = USH_ALGO_SHA256;
+	c->auth.algos[1] = USH_ALGO_MD5;
+	c->auth.n_algos = 2;
+	c->auth.qop_mask = 1u << USH_QOP_AUTH;
+	c->auth.accept_no_qop = true;
+	c->auth.nonce_lifetime = 300;
+	c->auth.in_dialog = USH_AUTH_IN_DIALOG_FORWARD;
+	c->auth.challenge_code = USH_AUTH_CODE_AUTO;
+	c->auth.sess_binary_ha1 = false;
+	strlcpy(c->auth.tag_prefix, "ush1", sizeof(c->auth.tag_prefix));
+	c->nc_table_order = 20;
+	c->passthrough = USH_DP_PASS_FORWARD;
+	c->log_level = RTE_LOG_INFO;
+}
+
+/* Applies one --set section.key=value to the loaded file. */
+static int
+conf_apply_override(struct conf_ctx *cx, struct rte_cfgfile *cfg, const char *arg)
+{
+	char section[CFG_NAME_LEN], key[CFG_NAME_LEN], where[CFG_NAME_LEN * 2 + CFG_VALUE_LEN + 8];
+	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+	size_t sl, kl;
+
+	snprintf(where, sizeof(where), "--set %s", arg);
+	if (dot == NULL || eq == NULL || eq < dot)
+		return conf_fail(cx, where, "expected section.key=value");
+	sl = (size_t)(dot - arg);
+	kl = (size_t)(eq - dot - 1);
+	if (sl == 0 || sl >= sizeof(section) || kl == 0 || kl >= sizeof(key))
+		return conf_fail(cx, where, "expected section.key=value");
+	if (strlen(eq + 1) >= CFG_VALUE_LEN)
+		return conf_fail(cx, where, "value longer than %d characters", CFG_VALUE_LEN - 1);
+	memcpy(section, arg, sl);
+	section[sl] = '\0';
+	memcpy(key, dot + 1, kl);
+	key[kl] = '\0';
+	if (conf_find_key(section, key) < 0)
+		return conf_fail(cx, where, "unknown key %s.%s", section, key);
+	if (!rte_cfgfile_has_section(cfg, section) && rte_cfgfile_add_section(cfg, section) < 0)
+		return -ENOMEM;
+	if (rte_cfgfile_has_entry(cfg, section, key)) {
+		if (rte_cfgfile_set_entry(cfg, section, key, eq + 1) < 0)
+			return -ENOMEM;
+	} else if (rte_cfgfile_add_entry(cfg, section, key, eq + 1) < 0) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The line of a [section] header, for "unknown section" errors. */
+static void
+conf_section_origin(const struct conf_ctx *cx, const char *section, struct ush_dp_origin *o)
+{
+	conf_origin(cx, section, "", o);
+}
+
+int
+ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *overrides,
+		 unsigned int n_overrides, char *err, size_t errlen)
+{
+	struct rte_cfgfile_parameters params = {.comment_character = CONF_COMMENT};
+	struct conf_ctx cx = {
+		.conf = conf,
+		.path = path,
+		.overrides = overrides,
+		.n_overrides = n_overrides,
+		.err = err,
+		.errlen = errlen,
+	};
+	struct rte_cfgfile *cfg;
+	const char *slash;
+	int n_sections, rc;
+
+	conf_defaults(conf);
+	if (strlen(path) >= sizeof(conf->path)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -EINVAL;
+	}
+	strlcpy(conf->path, path, sizeof(conf->path));
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		strlcpy(cx.dir, ".", sizeof(cx.dir));
+	else if (slash == path)
+		strlcpy(cx.dir, "/", sizeof(cx.dir));
+	else
+		snprintf(cx.dir, sizeof(cx.dir), "%.*s", (int)(slash - path), path);
+
+	rc = conf_scan(&cx);
+	if (rc < 0)
+		goto out_free_lines;
+
+	cfg = rte_cfgfile_load_with_params(path, CFG_FLAG_EMPTY_VALUES, &params);
+	if (cfg == NULL) {
+		/* conf_scan accepts only what rte_cfgfile reads: this is an I/O failure */
+		snprintf(err, errlen, "%s: cannot read", path);
+		rc = -EINVAL;
+		goto out_free_lines;
+	}
+	for (unsigned int i = 0; i < n_overrides; i++) {
+		rc = conf_apply_override(&cx, cfg, overrides[i]);
+		if (rc < 0)
+			goto out_close_cfg;
+	}
+
+	n_sections = rte_cfgfile_num_sections(cfg, NULL, 0);
+	for (int s = 0; s < n_sections; s++) {
+		struct rte_cfgfile_entry entries[64];
+		char section[CFG_NAME_LEN];
+		struct ush_dp_origin o;
+		int n;
+
+		n = rte_cfgfile_section_entries_by_index(cfg, s, section, entries,
+							 RTE_DIM(entries));
+		if (!conf_known_section(section)) {
+			conf_section_origin(&cx, section, &o);
+			rc = conf_fail(&cx, o.where, "unknown section [%s]", section);
+			goto out_close_cfg;
+		}
+		for (int e = 0; e < n; e++) {
+			char msg[400];
+			int k = conf_find_key(section, entries[e].name);
+
+			conf_origin(&cx, section, entries[e].name, &o);
+			if (k < 0) {
+				rc = conf_fail(&cx, o.where, "unknown key '%s' in [%s]",
+					       entries[e].name, section);
+				goto out_close_cfg;
+			}
+			if (conf_keys[k].parse(&cx, entries[e].value, &o, msg, sizeof(msg)) < 0) {
+				rc = conf_fail(&cx, o.where, "%s.%s: %s", section, entries[e].name,
+					       msg);
+				goto out_close_cfg;
+			}
+		}
+	}
+	if (conf->auth.realm[0] == '\0') {
+		rc = conf_fail(&cx, path, "[auth] realm must be set");
+		goto out_close_cfg;
+	}
+	rc = 0;
+out_close_cfg:
+	rte_cfgfile_close(cfg);
+out_free_lines:
+	free(cx.lines);
+	return rc;
+}
