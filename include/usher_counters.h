@@ -31,6 +31,7 @@
 	X(FWD_EXEMPT, "fwd_exempt", "ACK, CANCEL and PRACK forwarded without a challenge") \
 	X(FWD_IN_DIALOG, "fwd_in_dialog", "in-dialog requests (To-tag) forwarded (policy in_dialog=forward)") \
 	X(FWD_AUTH_OK, "fwd_auth_ok", "requests whose digest verified, forwarded inward") \
+	X(FWD_ALLOWED, "fwd_allowed", "requests from an allow-listed source, forwarded without a digest check") \
 	/* outcome: answered here */ \
 	X(ABSORB_ACK, "absorb_ack", "ACKs to Usher's own 401/407 absorbed") \
 	X(CHALLENGE_NO_CREDS, "challenge_no_credentials", "requests without credentials for our realm, challenged") \
@@ -43,13 +44,20 @@
 	X(CHALLENGE_NC_REPLAY, "challenge_nc_replay", "nonce-count seen before (replay): fresh challenge") \
 	X(CHALLENGE_CRED_MALFORMED, "challenge_credentials_malformed", "credentials for our realm that do not parse: fresh challenge") \
 	X(REPLY_400, "reply_400", "malformed SIP answered with 400 Bad Request") \
+	/* outcome: refused (answered 403/503 or dropped, per [protection] policy) */ \
+	X(DENY_BLOCKED, "deny_blocked", "requests from a block-listed source: 403 or dropped") \
+	X(DENY_BANNED, "deny_banned", "requests from a banned source, or source and username: 403 or dropped") \
+	X(DENY_RATE, "deny_rate", "requests over their source's rate limit: 503 with Retry-After or dropped") \
+	X(SHED_CHALLENGE, "shed_challenge", "requests without credentials dropped unanswered while the worker was overloaded") \
 	/* outcome: dropped */ \
 	X(DROP_SIP_MALFORMED, "drop_sip_malformed", "malformed SIP that no reply can be addressed to") \
 	X(DROP_UDP_CHECKSUM, "drop_udp_checksum", "UDP checksum wrong") \
 	X(DROP_IP_MALFORMED, "drop_ip_malformed", "IPv4 or UDP header inconsistent with the frame") \
 	X(DROP_PASSTHROUGH, "drop_passthrough", "non-SIP traffic dropped (pass-through policy drop)") \
 	X(DROP_NO_MBUF, "drop_no_mbuf", "a reply could not be built: mbuf pool empty") \
-	X(DROP_TX_FULL, "drop_tx_full", "frames the TX queue did not take, freed")
+	X(DROP_TX_FULL, "drop_tx_full", "frames the TX queue did not take, freed") \
+	/* events, counted besides a packet's outcome */ \
+	X(BAN_STARTED, "ban_started", "event: a failed authentication started a ban (of a source, or of a source and username)")
 
 /** Counter index. */
 enum ush_ctr {

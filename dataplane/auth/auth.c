@@ -47,6 +47,7 @@ enum lane_state {
 	LANE_VERIFY,     /* credentials for our realm, syntax fine: verify */
 	LANE_CHALLENGE,  /* answer with a challenge; the counter says why */
 	LANE_REPLY_400,  /* answer 400 Bad Request */
+	LANE_DENY,       /* answer 403 or 503 (code[]) */
 };
 
 /* Unescaped copies of the credential fields that may carry quoted-pairs. */
@@ -74,6 +75,9 @@ struct ush_auth_worker {
 	struct lane_text text[USH_AUTH_BURST_MAX];
 	uint8_t state[USH_AUTH_BURST_MAX];
 	bool stale[USH_AUTH_BURST_MAX];
+	uint16_t code[USH_AUTH_BURST_MAX];     /* LANE_DENY: 403 or 503 */
+	uint64_t src_key[USH_AUTH_BURST_MAX];  /* ban table key of the source (0: none) */
+	uint64_t user_key[USH_AUTH_BURST_MAX]; /* ban table key of source + username (0: none) */
 	struct ush_nonce_info ninfo[USH_AUTH_BURST_MAX];
 	char reply[USH_AUTH_BURST_MAX][USH_REPLY_MAX];
 	char nonces[USH_AUTH_BURST_MAX][USH_NONCE_LEN];
@@ -190,13 +194,66 @@ qop_acceptable(const struct ush_auth_conf *conf, uint8_t qop)
 	return (conf->qop_mask & (1u << qop)) != 0;
 }
 
+static inline struct ush_guard_src
+guard_src(const struct ush_auth_pkt *p)
+{
+	struct ush_guard_src gs;
+
+	gs.af = p->src.af;
+	memcpy(gs.addr, p->src.addr, sizeof(gs.addr));
+	return gs;
+}
+
+/* Refuse a request: a 403/503 reply or a silent drop, per policy; never a reply to an ACK. */
+static void
+deny(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p, enum ush_ctr ctr,
+     uint16_t code, uint8_t action)
+{
+	p->ctr = ctr;
+	if (action == USH_AUTH_DENY_DROP || w->msg[i].method == USH_SIP_METHOD_ACK) {
+		w->state[i] = LANE_DONE;
+		p->action = USH_AUTH_DROP;
+		return;
+	}
+	w->state[i] = LANE_DENY;
+	w->code[i] = code;
+}
+
+/* Block list, bans and rate limit of the request's source. True when it was refused. */
+static bool
+deny_source(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p, uint32_t now)
+{
+	const struct ush_auth_conf *c = &w->conf;
+	struct ush_guard_src gs = guard_src(p);
+
+	if (p->flags & USH_AUTH_PKT_BLOCK) {
+		deny(w, i, p, USH_CTR_DENY_BLOCKED, 403, c->deny_action);
+		return true;
+	}
+	if (w->sh->bans != NULL && c->ban_src.threshold != 0) {
+		w->src_key[i] = ush_guard_key(w->sh->bans, &gs, NULL, 0);
+		if (ush_guard_banned(w->sh->bans, &c->ban_src, w->src_key[i], now)) {
+			deny(w, i, p, USH_CTR_DENY_BANNED, 403, c->deny_action);
+			return true;
+		}
+	}
+	if (w->sh->rates != NULL && c->rate.rate != 0 &&
+	    !ush_guard_take(w->sh->rates, &c->rate, ush_guard_key(w->sh->rates, &gs, NULL, 0),
+			    now)) {
+		deny(w, i, p, USH_CTR_DENY_RATE, 503, c->rate_action);
+		return true;
+	}
+	return false;
+}
+
 /*
  * Pick the credentials for our realm among the request's Authorization and
  * Proxy-Authorization headers (the first that parses and names our realm) and check what can
  * be checked without crypto. Sets the lane's state and counter.
  */
 static void
-classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p)
+classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p,
+		     uint32_t now)
 {
 	const char *buf = p->sip;
 	const struct ush_sip_msg *m = &w->msg[i];
@@ -242,6 +299,15 @@ classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_
 		return;
 	}
 	t->user_len = (uint16_t)len;
+	if (w->sh->bans != NULL && w->conf.ban_user.threshold != 0) {
+		struct ush_guard_src gs = guard_src(p);
+
+		w->user_key[i] = ush_guard_key(w->sh->bans, &gs, t->user, t->user_len);
+		if (ush_guard_banned(w->sh->bans, &w->conf.ban_user, w->user_key[i], now)) {
+			deny(w, i, p, USH_CTR_DENY_BANNED, 403, w->conf.deny_action);
+			return;
+		}
+	}
 	len = field_text(buf, c, c->nonce, USH_SIP_CRED_F_NONCE, t->nonce, sizeof(t->nonce));
 	if (len < 0) {
 		p->ctr = USH_CTR_CHALLENGE_NONCE_INVALID;
@@ -253,7 +319,7 @@ classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_
 
 /* Phase 1: parse and decide everything that needs no crypto. */
 static void
-classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n)
+classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct ush_auth_pkt *p = &pkts[i];
@@ -261,6 +327,9 @@ classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n)
 		enum ush_sip_err err = ush_sip_parse(p->sip, p->sip_len, m);
 
 		p->action = USH_AUTH_DROP;
+		p->event = USH_CTR_COUNT;
+		w->src_key[i] = 0;
+		w->user_key[i] = 0;
 		p->reply = NULL;
 		p->reply_len = 0;
 		p->reply_port = 0;
@@ -282,16 +351,21 @@ classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n)
 			p->ctr = USH_CTR_FWD_RESPONSE;
 			continue;
 		}
+		/* The ACK of our own 401/407/403 carries our To-tag: it ends there. */
+		if (m->method == USH_SIP_METHOD_ACK && m->to.tag.len >= w->tag_prefix_len &&
+		    memcmp(p->sip + m->to.tag.off, w->conf.tag_prefix, w->tag_prefix_len) == 0) {
+			p->ctr = USH_CTR_ABSORB_ACK;
+			continue;
+		}
+		if (p->flags & USH_AUTH_PKT_ALLOW) {
+			p->action = USH_AUTH_FORWARD;
+			p->ctr = USH_CTR_FWD_ALLOWED;
+			continue;
+		}
+		if (deny_source(w, i, p, now))
+			continue;
 		switch (m->method) {
 		case USH_SIP_METHOD_ACK:
-			/* The ACK of our own 401/407 carries our To-tag: it ends there. */
-			if (m->to.tag.len >= w->tag_prefix_len &&
-			    memcmp(p->sip + m->to.tag.off, w->conf.tag_prefix,
-				   w->tag_prefix_len) == 0) {
-				p->ctr = USH_CTR_ABSORB_ACK;
-				continue;
-			}
-			/* fall through */
 		case USH_SIP_METHOD_CANCEL:
 		case USH_SIP_METHOD_PRACK:
 			p->action = USH_AUTH_FORWARD;
@@ -306,8 +380,29 @@ classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n)
 			p->ctr = USH_CTR_FWD_IN_DIALOG;
 			continue;
 		}
-		classify_credentials(w, i, p);
+		classify_credentials(w, i, p, now);
+		/* Under overload, new challenges go first: they are cheap to repeat for an
+		 * honest client and they are what a REGISTER flood consists of. */
+		if (unlikely(p->flags & USH_AUTH_PKT_SHED) && w->state[i] == LANE_CHALLENGE &&
+		    p->ctr == USH_CTR_CHALLENGE_NO_CREDS) {
+			w->state[i] = LANE_DONE;
+			p->ctr = USH_CTR_SHED_CHALLENGE;
+		}
 	}
+}
+
+/* A wrong password (or unknown user) counts against the source and the source + username. */
+static void
+count_failure(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p, uint32_t now)
+{
+	struct ush_guard_table *bans = w->sh->bans;
+
+	if (bans == NULL)
+		return;
+	if (w->src_key[i] != 0 && ush_guard_fail(bans, &w->conf.ban_src, w->src_key[i], now))
+		p->event = USH_CTR_BAN_STARTED;
+	if (w->user_key[i] != 0 && ush_guard_fail(bans, &w->conf.ban_user, w->user_key[i], now))
+		p->event = USH_CTR_BAN_STARTED;
 }
 
 /* Phases 2-4: nonce MACs, credential lookups, digests and nonce-counts for the VERIFY lanes. */
@@ -403,6 +498,7 @@ verify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 			/* stale=true only tells a client with the right password to retry */
 			w->stale[i] = false;
 			p->ctr = USH_CTR_CHALLENGE_BAD_RESPONSE;
+			count_failure(w, i, p, now);
 			continue;
 		}
 		if (w->stale[i]) {
@@ -457,7 +553,7 @@ answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 	bool nonces_ok = true;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (w->state[i] != LANE_CHALLENGE && w->state[i] != LANE_REPLY_400)
+		if (w->state[i] == LANE_DONE)
 			continue;
 		lane_index[i] = w->next_index;
 		w->next_index += w->stride;
@@ -487,7 +583,7 @@ answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 		uint16_t code;
 		int len;
 
-		if (w->state[i] != LANE_CHALLENGE && w->state[i] != LANE_REPLY_400)
+		if (w->state[i] == LANE_DONE)
 			continue;
 		memcpy(tag, w->conf.tag_prefix, w->tag_prefix_len);
 		tag_len = w->tag_prefix_len + hex32(tag + w->tag_prefix_len, lane_index[i]);
@@ -495,6 +591,10 @@ answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 		if (w->state[i] == LANE_REPLY_400) {
 			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, 400, tag,
 					      tag_len, &p->src, NULL, 0);
+		} else if (w->state[i] == LANE_DENY) {
+			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, w->code[i],
+					      tag, tag_len, &p->src, NULL,
+					      w->code[i] == 503 ? w->conf.retry_after : 0);
 		} else if (!nonces_ok) {
 			len = -EIO;
 		} else {
@@ -545,7 +645,7 @@ ush_auth_process_burst(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, uns
 {
 	if (n > USH_AUTH_BURST_MAX)
 		n = USH_AUTH_BURST_MAX;
-	classify(w, pkts, n);
+	classify(w, pkts, n, now);
 	verify(w, pkts, n, now);
 	answer(w, pkts, n, now);
 	return n;

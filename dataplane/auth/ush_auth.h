@@ -34,6 +34,7 @@
 #include "usher_counters.h"
 #include "ush_credtab.h"
 #include "ush_digest.h"
+#include "ush_guard.h"
 #include "ush_nonce.h"
 #include "ush_reply.h"
 
@@ -53,6 +54,12 @@ enum ush_auth_challenge_code {
 	USH_AUTH_CODE_407,      /**< always 407 + Proxy-Authenticate */
 };
 
+/** What refusing a request (block list, ban, rate limit) does. */
+enum ush_auth_deny {
+	USH_AUTH_DENY_REPLY = 0, /**< answer: 403 Forbidden (blocked, banned), 503 (rate) */
+	USH_AUTH_DENY_DROP,      /**< drop silently: scanners learn nothing */
+};
+
 /** Pipeline configuration (docs/configuration.md); copied at worker creation. */
 struct ush_auth_conf {
 	char realm[USH_CRED_REALM_MAX + 1];  /**< NUL-terminated */
@@ -65,6 +72,12 @@ struct ush_auth_conf {
 	uint8_t challenge_code;  /**< enum ush_auth_challenge_code */
 	bool sess_binary_ha1;    /**< -sess compatibility with Kamailio (see docs/digest.md) */
 	char tag_prefix[16];     /**< To-tag prefix of our replies, NUL-terminated, e.g. "ush1" */
+	struct ush_guard_ban_conf ban_src;  /**< failures per source that ban it */
+	struct ush_guard_ban_conf ban_user; /**< failures per source + username that ban that pair */
+	struct ush_guard_rate_conf rate;    /**< requests per source */
+	uint8_t deny_action;  /**< enum ush_auth_deny for blocked and banned sources */
+	uint8_t rate_action;  /**< enum ush_auth_deny for requests over the rate */
+	uint16_t retry_after; /**< seconds, in the 503 of the rate limit */
 };
 
 /** State shared by all workers. Set up before workers start. */
@@ -74,6 +87,8 @@ struct ush_auth_shared {
 	/** Current credential table; swapped whole by the loader, readers lock-free. */
 	const struct ush_credtab *_Atomic creds;
 	uint32_t boot_time; /**< nonces made before this (seconds) are answered stale */
+	struct ush_guard_table *bans;  /**< failure counts and bans (source, source + user) */
+	struct ush_guard_table *rates; /**< per-source token buckets */
 };
 
 /** Decision for one packet. */
@@ -83,15 +98,24 @@ enum ush_auth_action {
 	USH_AUTH_DROP,        /**< free the frame (absorbed ACK or counted drop) */
 };
 
+/** Per-packet facts the I/O layer knows (struct ush_auth_pkt.flags). */
+enum ush_auth_pkt_flag {
+	USH_AUTH_PKT_ALLOW = 1 << 0, /**< source is on the allow list: no digest check */
+	USH_AUTH_PKT_BLOCK = 1 << 1, /**< source is on the block list */
+	USH_AUTH_PKT_SHED = 1 << 2,  /**< worker overloaded: shed new challenges first */
+};
+
 /** One packet of a burst: the UDP payload in, the decision out. */
 struct ush_auth_pkt {
 	/* in */
 	const char *sip;                 /**< UDP payload */
 	uint16_t sip_len;
+	uint8_t flags;                   /**< enum ush_auth_pkt_flag */
 	struct ush_reply_source src;     /**< source address and port */
 	/* out */
 	uint8_t action;      /**< enum ush_auth_action */
 	uint8_t ctr;         /**< enum ush_ctr: the outcome counter to increment */
+	uint8_t event;       /**< enum ush_ctr of an event to count too, USH_CTR_COUNT if none */
 	uint16_t reply_len;
 	uint16_t reply_port; /**< UDP destination port of the reply */
 	const char *reply;   /**< reply text in the worker's scratch; valid until the next call */

@@ -104,7 +104,8 @@ ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *
 
 /** Per-lcore counters: written by the owning worker only, read by the main lcore. */
 struct ush_dp_counters {
-	uint64_t c[USH_CTR_COUNT];
+	/* one spare slot at USH_CTR_COUNT: "no event" is counted there, without a branch */
+	uint64_t c[USH_CTR_COUNT + 1];
 } __rte_cache_aligned;
 
 /** A TX buffer of one port on one worker (l3fwd's mbuf table). */

@@ -181,6 +181,7 @@ classify(struct ush_dp_worker *w, struct rte_mbuf *m, struct pkt_cls *c, struct 
 		*lin_used += plen;
 	}
 	lane->sip_len = (uint16_t)plen;
+	lane->flags = 0;
 	lane->src.af = AF_INET;
 	memcpy(lane->src.addr, &ip->src_addr, 4);
 	lane->src.port = rte_be_to_cpu_16(udp->src_port);
@@ -412,6 +413,7 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 			break;
 		}
 		p = &lanes[cls[i].lane];
+		w->ctr.c[p->event]++; /* USH_CTR_COUNT, a spare slot, when there is no event */
 		switch (p->action) {
 		case USH_AUTH_FORWARD:
 			w->ctr.c[p->ctr]++;

@@ -26,6 +26,9 @@ static struct ush_auth_shared sh;
 static struct ush_auth_worker *w;
 static struct ush_credtab *creds;
 static void *nc_mem;
+static void *ban_mem;
+static void *rate_mem;
+static struct ush_auth_conf guard_conf; /* protection settings for the next setup */
 
 static const char *
 H(const EVP_MD *md, const char *s, char *hex)
@@ -69,6 +72,12 @@ setup_pipeline(uint8_t qop_mask, bool accept_no_qop)
 		.accept_no_qop = accept_no_qop,
 		.nonce_lifetime = 300,
 		.tag_prefix = "ush-",
+		.ban_src = guard_conf.ban_src,
+		.ban_user = guard_conf.ban_user,
+		.rate = guard_conf.rate,
+		.deny_action = guard_conf.deny_action,
+		.rate_action = guard_conf.rate_action,
+		.retry_after = guard_conf.retry_after,
 	};
 	struct ush_digest_ctx *ctx = ush_digest_ctx_create(NULL);
 
@@ -88,6 +97,12 @@ setup_pipeline(uint8_t qop_mask, bool accept_no_qop)
 	add_user("bob", "hunter2");
 	atomic_store(&sh.creds, creds);
 	sh.boot_time = NOW - 1000;
+	ban_mem = aligned_alloc(64, ush_guard_table_size(6));
+	rate_mem = aligned_alloc(64, ush_guard_table_size(6));
+	cr_assert(ban_mem != NULL && rate_mem != NULL);
+	sh.bans = ush_guard_table_init(ban_mem, 6, 0x1234);
+	sh.rates = ush_guard_table_init(rate_mem, 6, 0x5678);
+	cr_assert(sh.bans != NULL && sh.rates != NULL);
 	w = ush_auth_worker_create(&conf, &sh, 0, 1, NULL);
 	cr_assert_not_null(w);
 }
@@ -104,20 +119,27 @@ teardown_pipeline(void)
 	ush_auth_worker_free(w);
 	ush_credtab_free(creds);
 	free(nc_mem);
+	free(ban_mem);
+	free(rate_mem);
+	memset(&guard_conf, 0, sizeof(guard_conf));
 }
 
 /* Runs one message through the pipeline; the reply (if any) is copied to reply[]. */
 static char reply[USH_REPLY_MAX + 1];
+
+static uint8_t next_flags;                 /* flags of the next run() */
+static const char *next_src = "198.51.100.23"; /* source of the next run() */
 
 static struct ush_auth_pkt
 run(const char *msg, uint32_t now)
 {
 	struct ush_auth_pkt p = {0};
 
+	p.flags = next_flags;
 	p.sip = msg;
 	p.sip_len = (uint16_t)strlen(msg);
 	p.src.af = AF_INET;
-	inet_pton(AF_INET, "198.51.100.23", p.src.addr);
+	inet_pton(AF_INET, next_src, p.src.addr);
 	p.src.port = 5062;
 	cr_assert_eq(ush_auth_process_burst(w, &p, 1, now), 1u);
 	reply[0] = '\0';
@@ -523,4 +545,181 @@ Test(auth, counter_names_are_telemetry_safe)
 				  "%s", n);
 		cr_assert(strlen(ush_ctr_desc((enum ush_ctr)c)) > 0);
 	}
+}
+
+/* Protection: bans after failures, rate limits, lists and shedding. */
+
+static void
+setup_guarded(void)
+{
+	guard_conf.ban_src = (struct ush_guard_ban_conf){.threshold = 3, .window = 60,
+							 .ban_time = 600};
+	guard_conf.ban_user = (struct ush_guard_ban_conf){.threshold = 2, .window = 60,
+							  .ban_time = 300};
+	guard_conf.rate = (struct ush_guard_rate_conf){.rate = 50, .burst = 100};
+	guard_conf.retry_after = 7;
+	next_flags = 0;
+	next_src = "198.51.100.23";
+	setup_pipeline(1u << USH_QOP_AUTH, true);
+}
+
+TestSuite(guard, .init = setup_guarded, .fini = teardown_pipeline);
+
+static char *
+challenge_nonce(char *nonce)
+{
+	char *m = register_msg("");
+
+	run(m, NOW);
+	nonce_for("MD5", nonce);
+	return m;
+}
+
+Test(guard, wrong_passwords_ban_the_source_then_the_ban_expires)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = challenge_nonce(nonce);
+	const char *users[3] = {"alice", "bob", "carol"}; /* one failure per user: source ban */
+	struct ush_auth_pkt p;
+
+	for (unsigned k = 0; k < 3; k++) {
+		p = run_auth(EVP_md5(), "MD5", users[k], "guess", nonce, "00000001", "sip:" REALM,
+			     NOW);
+		cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_BAD_RESPONSE);
+		cr_assert_eq(p.event, k == 2 ? USH_CTR_BAN_STARTED : USH_CTR_COUNT, "failure %u", k);
+	}
+	/* banned: even the right password and a request without credentials get 403 */
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_DENY_BANNED);
+	cr_assert_eq(p.action, USH_AUTH_REPLY);
+	cr_assert(strncmp(reply, "SIP/2.0 403 Forbidden\r\n", 23) == 0, "%s", reply);
+	cr_assert_null(strstr(reply, "Authenticate"));
+	p = run(m, NOW + 10);
+	cr_assert_eq(p.ctr, USH_CTR_DENY_BANNED);
+	/* another source is not affected */
+	next_src = "203.0.113.9";
+	cr_assert_eq(run(m, NOW + 10).ctr, USH_CTR_CHALLENGE_NO_CREDS);
+	/* the ban lasts ban_time */
+	next_src = "198.51.100.23";
+	cr_assert_eq(run(m, NOW + 599).ctr, USH_CTR_DENY_BANNED);
+	cr_assert_eq(run(m, NOW + 600).ctr, USH_CTR_CHALLENGE_NO_CREDS);
+	free(m);
+}
+
+Test(guard, right_password_never_counts)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = challenge_nonce(nonce);
+	char nc[9];
+
+	for (unsigned k = 1; k <= 10; k++) {
+		snprintf(nc, sizeof(nc), "%08x", k);
+		cr_assert_eq(run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, nc, "sip:" REALM,
+				      NOW)
+				     .ctr,
+			     USH_CTR_FWD_AUTH_OK);
+	}
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_CHALLENGE_NO_CREDS);
+	free(m);
+}
+
+Test(guard, source_and_user_ban_leaves_other_users_alone)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = challenge_nonce(nonce);
+	struct ush_auth_pkt p;
+
+	run_auth(EVP_md5(), "MD5", "alice", "x", nonce, "00000001", "sip:" REALM, NOW);
+	p = run_auth(EVP_md5(), "MD5", "alice", "y", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.event, USH_CTR_BAN_STARTED, "2 failures for the same user ban the pair");
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_DENY_BANNED);
+	p = run_auth(EVP_md5(), "MD5", "bob", "hunter2", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "bob from the same source still gets in");
+	free(m);
+}
+
+Test(guard, banned_source_dropped_silently_by_policy)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m;
+
+	teardown_pipeline();
+	guard_conf.ban_src = (struct ush_guard_ban_conf){.threshold = 1, .window = 60,
+							 .ban_time = 60};
+	guard_conf.deny_action = USH_AUTH_DENY_DROP;
+	setup_pipeline(1u << USH_QOP_AUTH, true);
+	m = challenge_nonce(nonce);
+	run_auth(EVP_md5(), "MD5", "alice", "x", nonce, "00000001", "sip:" REALM, NOW);
+	struct ush_auth_pkt p = run(m, NOW);
+
+	cr_assert_eq(p.ctr, USH_CTR_DENY_BANNED);
+	cr_assert_eq(p.action, USH_AUTH_DROP);
+	free(m);
+}
+
+Test(guard, rate_limit_answers_503_with_retry_after)
+{
+	char *m;
+	unsigned over = 0;
+
+	teardown_pipeline();
+	guard_conf.rate = (struct ush_guard_rate_conf){.rate = 5, .burst = 10};
+	guard_conf.retry_after = 7;
+	setup_pipeline(1u << USH_QOP_AUTH, true);
+	m = register_msg("");
+	for (unsigned k = 0; k < 20; k++) {
+		struct ush_auth_pkt p = run(m, NOW);
+
+		if (p.ctr == USH_CTR_DENY_RATE) {
+			over++;
+			cr_assert(strncmp(reply, "SIP/2.0 503 Service Unavailable\r\n", 33) == 0,
+				  "%s", reply);
+			cr_assert_not_null(strstr(reply, "\r\nRetry-After: 7\r\n"));
+		} else {
+			cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NO_CREDS);
+		}
+	}
+	cr_assert_eq(over, 10u, "a burst of 10, then refused");
+	cr_assert_eq(run(m, NOW + 1).ctr, USH_CTR_CHALLENGE_NO_CREDS, "refilled a second later");
+	free(m);
+}
+
+Test(guard, allow_and_block_lists_and_acks)
+{
+	char *m = register_msg("");
+	const char *ack = "ACK sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK5\r\n"
+			  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=pbx\r\nCall-ID: c5\r\n"
+			  "CSeq: 1 ACK\r\n\r\n";
+	struct ush_auth_pkt p;
+
+	next_flags = USH_AUTH_PKT_ALLOW;
+	p = run(m, NOW);
+	cr_assert_eq(p.action, USH_AUTH_FORWARD);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_ALLOWED);
+	next_flags = USH_AUTH_PKT_BLOCK;
+	p = run(m, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_DENY_BLOCKED);
+	cr_assert(strncmp(reply, "SIP/2.0 403 Forbidden\r\n", 23) == 0, "%s", reply);
+	p = run(ack, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_DENY_BLOCKED);
+	cr_assert_eq(p.action, USH_AUTH_DROP, "never a reply to an ACK");
+	next_flags = 0;
+	free(m);
+}
+
+Test(guard, overload_sheds_new_challenges_but_verifies_credentials)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = challenge_nonce(nonce);
+	struct ush_auth_pkt p;
+
+	next_flags = USH_AUTH_PKT_SHED;
+	p = run(m, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_SHED_CHALLENGE);
+	cr_assert_eq(p.action, USH_AUTH_DROP);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK);
+	next_flags = 0;
+	free(m);
 }
