@@ -167,7 +167,7 @@ ush_sip_cred_parse(const char *buf, struct ush_sip_span value, struct ush_sip_cr
 
 	memset(cred, 0, sizeof(*cred));
 	p = skip_lws(p, e);
-	t = skip_token(p, e);
+	t = skip_token(p, e, e);
 	if (t - p != 6 || !ieq(p, "digest", 6))
 		return USH_SIP_ECRED_SCHEME;
 	p = skip_lws(t, e);
@@ -185,7 +185,7 @@ ush_sip_cred_parse(const char *buf, struct ush_sip_span value, struct ush_sip_cr
 		if (p == e)
 			break;
 		nb = p;
-		ne = skip_token(nb, e);
+		ne = skip_token(nb, e, e);
 		if (ne == nb)
 			return USH_SIP_ECRED_SYNTAX;
 		p = skip_lws(ne, e);
@@ -193,7 +193,7 @@ ush_sip_cred_parse(const char *buf, struct ush_sip_span value, struct ush_sip_cr
 			return USH_SIP_ECRED_SYNTAX;
 		p = skip_lws(p + 1, e);
 		if (p < e && *p == '"') {
-			const char *q = quoted_end(p, e, &escaped);
+			const char *q = quoted_end(p, e, e, &escaped);
 
 			if (q == NULL)
 				return USH_SIP_ECRED_QUOTE;

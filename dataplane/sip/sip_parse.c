@@ -121,7 +121,7 @@ method_lookup(const char *s, size_t n)
 	if (n >= sizeof(by_len) / sizeof(by_len[0]))
 		return USH_SIP_METHOD_OTHER;
 	for (unsigned i = 0; i < 4 && by_len[n][i] != 0; i++)
-		if (memcmp(method_names[by_len[n][i]], s, n) == 0)
+		if (eq_bytes(method_names[by_len[n][i]], s, n))
 			return (enum ush_sip_method)by_len[n][i];
 	return USH_SIP_METHOD_OTHER;
 }
@@ -176,64 +176,13 @@ enum hdr_id {
 	HDR_PROXY_AUTHORIZATION,
 };
 
-/*
- * Header names compared as lower-cased 64-bit words: a name of up to 24 bytes is read as three
- * words (zero-padded), so each candidate costs a few integer compares instead of a byte loop.
- */
-struct name_words {
-	uint64_t w[3];
-};
-
-static inline uint64_t
-word_of(const char *s, size_t n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, s, n < 8 ? n : 8);
-	return v;
-}
-
-/* Lower-cased words of the n-byte name at s; end bounds the buffer for the wide loads. */
-static inline struct name_words
-name_words(const char *s, size_t n, const char *end)
-{
-	struct name_words nw = {{0, 0, 0}};
-
-	for (unsigned i = 0; i < 3 && n > 0; i++) {
-		size_t k = n < 8 ? n : 8;
-		uint64_t v;
-
-		if (end - s >= 8) {
-			memcpy(&v, s, 8);
-			if (k < 8)
-				v &= (1ull << (8 * k)) - 1;
-		} else {
-			v = word_of(s, k);
-		}
-		nw.w[i] = swar_lower(v);
-		s += k;
-		n -= k;
-	}
-	return nw;
-}
-
-/* True when the words equal the lower-case literal lit (constant-folded by the compiler). */
-static inline bool
-name_is(const struct name_words *nw, const char *lit, size_t n)
-{
-	return nw->w[0] == word_of(lit, n) && nw->w[1] == (n > 8 ? word_of(lit + 8, n - 8) : 0) &&
-	       nw->w[2] == (n > 16 ? word_of(lit + 16, n - 16) : 0);
-}
-
-#define NAME_IS(nw, lit) name_is(nw, lit, sizeof(lit) - 1)
-
 /* Names are case-insensitive; compact forms per RFC 3261 §7.3.3 and RFC 8224 ("y"). */
 static enum hdr_id
-hdr_lookup(const char *n, size_t len, const char *end)
+hdr_lookup(const char *n, size_t len)
 {
-	struct name_words nw;
-
-	if (len == 1) {
+	/* By length first, then one candidate compare of one to three words (see ieq()). */
+	switch (len) {
+	case 1:
 		switch (ascii_lower(n[0])) {
 		case 'v': return HDR_VIA;
 		case 'f': return HDR_FROM;
@@ -245,39 +194,34 @@ hdr_lookup(const char *n, size_t len, const char *end)
 		case 'y': return HDR_IDENTITY;
 		default: return HDR_OTHER;
 		}
-	}
-	if (len > 24)
-		return HDR_OTHER;
-	nw = name_words(n, len, end);
-	switch (len) {
 	case 2:
-		return NAME_IS(&nw, "to") ? HDR_TO : HDR_OTHER;
+		return ieq(n, "to", 2) ? HDR_TO : HDR_OTHER;
 	case 3:
-		return NAME_IS(&nw, "via") ? HDR_VIA : HDR_OTHER;
+		return ieq(n, "via", 3) ? HDR_VIA : HDR_OTHER;
 	case 4:
-		if (NAME_IS(&nw, "from"))
+		if (ieq(n, "from", 4))
 			return HDR_FROM;
-		return NAME_IS(&nw, "cseq") ? HDR_CSEQ : HDR_OTHER;
+		return ieq(n, "cseq", 4) ? HDR_CSEQ : HDR_OTHER;
 	case 7:
-		if (NAME_IS(&nw, "call-id"))
+		if (ieq(n, "call-id", 7))
 			return HDR_CALL_ID;
-		if (NAME_IS(&nw, "contact"))
+		if (ieq(n, "contact", 7))
 			return HDR_CONTACT;
-		return NAME_IS(&nw, "expires") ? HDR_EXPIRES : HDR_OTHER;
+		return ieq(n, "expires", 7) ? HDR_EXPIRES : HDR_OTHER;
 	case 8:
-		return NAME_IS(&nw, "identity") ? HDR_IDENTITY : HDR_OTHER;
+		return ieq(n, "identity", 8) ? HDR_IDENTITY : HDR_OTHER;
 	case 10:
-		return NAME_IS(&nw, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
+		return ieq(n, "user-agent", 10) ? HDR_USER_AGENT : HDR_OTHER;
 	case 12:
-		if (NAME_IS(&nw, "content-type"))
+		if (ieq(n, "content-type", 12))
 			return HDR_CONTENT_TYPE;
-		return NAME_IS(&nw, "max-forwards") ? HDR_MAX_FORWARDS : HDR_OTHER;
+		return ieq(n, "max-forwards", 12) ? HDR_MAX_FORWARDS : HDR_OTHER;
 	case 13:
-		return NAME_IS(&nw, "authorization") ? HDR_AUTHORIZATION : HDR_OTHER;
+		return ieq(n, "authorization", 13) ? HDR_AUTHORIZATION : HDR_OTHER;
 	case 14:
-		return NAME_IS(&nw, "content-length") ? HDR_CONTENT_LENGTH : HDR_OTHER;
+		return ieq(n, "content-length", 14) ? HDR_CONTENT_LENGTH : HDR_OTHER;
 	case 19:
-		return NAME_IS(&nw, "proxy-authorization") ? HDR_PROXY_AUTHORIZATION : HDR_OTHER;
+		return ieq(n, "proxy-authorization", 19) ? HDR_PROXY_AUTHORIZATION : HDR_OTHER;
 	default:
 		return HDR_OTHER;
 	}
@@ -289,11 +233,11 @@ hdr_lookup(const char *n, size_t len, const char *end)
  * (past the closing quote), or NULL if malformed; vb and ve get the value without quotes.
  */
 static const char *
-param_value(const char *p, const char *e, const char **vb, const char **ve)
+param_value(const char *p, const char *e, const char *lim, const char **vb, const char **ve)
 {
 	if (p < e && *p == '"') {
 		bool esc = false;
-		const char *q = quoted_end(p, e, &esc);
+		const char *q = quoted_end(p, e, lim, &esc);
 
 		if (q == NULL)
 			return NULL;
@@ -302,8 +246,8 @@ param_value(const char *p, const char *e, const char **vb, const char **ve)
 		return q + 1;
 	}
 	*vb = p;
-	while (p < e && (cc_is((unsigned char)*p, CC_TOKEN) || *p == ':' || *p == '[' || *p == ']'))
-		p++;
+	/* CC_HOST adds exactly ':' '[' ']' to the token bytes (its other members are tokens). */
+	p = skip_class(p, e, lim, CC_TOKEN | CC_HOST);
 	*ve = p;
 	return p == *vb ? NULL : p;
 }
@@ -314,12 +258,14 @@ param_value(const char *p, const char *e, const char **vb, const char **ve)
  */
 struct param_cb {
 	const char *buf;
+	const char *lim; /* end of the readable bytes (the datagram) */
 	void *arg;
 	int (*fn)(void *arg, const char *buf, const char *nb, const char *ne, const char *vb,
 		  const char *ve, bool has_value);
 };
 
-static int
+/* Always inlined: each caller's constant callback is then called directly, or inlined. */
+static inline __attribute__((always_inline)) int
 parse_params(const char *p, const char *e, const struct param_cb *cb)
 {
 	for (;;) {
@@ -332,12 +278,12 @@ parse_params(const char *p, const char *e, const struct param_cb *cb)
 		if (*p != ';')
 			return -1;
 		nb = skip_lws(p + 1, e);
-		ne = skip_token(nb, e);
+		ne = skip_token(nb, e, cb->lim);
 		if (ne == nb)
 			return -1;
 		p = skip_lws(ne, e);
 		if (p < e && *p == '=') {
-			p = param_value(skip_lws(p + 1, e), e, &vb, &ve);
+			p = param_value(skip_lws(p + 1, e), e, cb->lim, &vb, &ve);
 			if (p == NULL)
 				return -1;
 			has_value = true;
@@ -376,7 +322,8 @@ via_param(void *arg, const char *buf, const char *nb, const char *ne, const char
 
 /* One Via value: sent-protocol LWS sent-by *( SEMI via-params ) */
 static int
-parse_via_value(const char *buf, const char *b, const char *e, struct ush_sip_via *via)
+parse_via_value(const char *buf, const char *b, const char *e, const char *lim,
+		struct ush_sip_via *via)
 {
 	const char *p = b, *t, *h;
 
@@ -384,7 +331,7 @@ parse_via_value(const char *buf, const char *b, const char *e, struct ush_sip_vi
 	via->raw = mkspan(buf, b, e);
 	/* protocol-name SLASH protocol-version SLASH transport, LWS allowed around '/' */
 	for (int i = 0; i < 3; i++) {
-		t = skip_token(p, e);
+		t = skip_token(p, e, lim);
 		if (t == p)
 			return -1;
 		if (i == 2) {
@@ -400,7 +347,7 @@ parse_via_value(const char *buf, const char *b, const char *e, struct ush_sip_vi
 	if (p == t)
 		return -1;
 	h = p;
-	p = ush_sip_scan_host(p, e);
+	p = ush_sip_scan_host(p, e, lim);
 	if (p == NULL)
 		return -1;
 	via->host = mkspan(buf, h, p);
@@ -417,18 +364,24 @@ parse_via_value(const char *buf, const char *b, const char *e, struct ush_sip_vi
 		via->port = (uint16_t)port;
 		via->port_str = mkspan(buf, pb, p);
 	}
-	const struct param_cb cb = {buf, via, via_param};
+	const struct param_cb cb = {buf, lim, via, via_param};
 
 	return parse_params(p, e, &cb);
 }
 
 /* A Via header value: one or more comma-separated via-parm, commas inside quotes ignored. */
 static enum ush_sip_err
-parse_via(struct ush_sip_msg *msg, const char *buf, const char *b, const char *e)
+parse_via(struct ush_sip_msg *msg, const char *buf, const char *b, const char *e,
+	  const char *lim)
 {
 	const char *p = b;
-	/* Commas inside quoted parameter values do not separate values; quotes are rare. */
-	bool has_quote = memchr(b, '"', (size_t)(e - b)) != NULL;
+	/*
+	 * Commas inside quoted parameter values do not separate values; quotes are rare. One
+	 * scan for the first quote or comma: with neither (one value, the usual case), or a comma
+	 * and no quote after it, the first comma is known too.
+	 */
+	const char *qc = find_byte2(b, e, lim, '"', ',');
+	bool has_quote = qc != NULL && (*qc == '"' || find_byte(qc, e, lim, '"') != NULL);
 
 	while (p <= e) {
 		const char *vb = p, *ve;
@@ -440,14 +393,14 @@ parse_via(struct ush_sip_msg *msg, const char *buf, const char *b, const char *e
 				if (*p == '"') {
 					bool esc = false;
 
-					p = quoted_end(p, e, &esc);
+					p = quoted_end(p, e, lim, &esc);
 					if (p == NULL)
 						return USH_SIP_EBAD_VIA;
 				}
 				p++;
 			}
 		} else {
-			const char *c = memchr(p, ',', (size_t)(e - p));
+			const char *c = p == b ? qc : find_byte(p, e, lim, ',');
 
 			p = c != NULL ? c : e;
 		}
@@ -457,7 +410,7 @@ parse_via(struct ush_sip_msg *msg, const char *buf, const char *b, const char *e
 			return USH_SIP_EBAD_VIA;
 		if (msg->via_count == USH_SIP_MAX_VIA)
 			return USH_SIP_ETOO_MANY_VIA;
-		if (parse_via_value(buf, vb, ve, via) < 0)
+		if (parse_via_value(buf, vb, ve, lim, via) < 0)
 			return USH_SIP_EBAD_VIA;
 		msg->via[msg->via_count++] = mkspan(buf, vb, ve);
 		p++; /* past the comma, or past e to end the loop */
@@ -486,7 +439,8 @@ nameaddr_param(void *arg, const char *buf, const char *nb, const char *ne, const
  * first (an addr-spec always has its scheme's ':' before anything else).
  */
 static int
-parse_nameaddr(const char *buf, const char *b, const char *e, struct ush_sip_nameaddr *na)
+parse_nameaddr(const char *buf, const char *b, const char *e, const char *lim,
+	       struct ush_sip_nameaddr *na)
 {
 	const char *p = b, *ub, *ue;
 
@@ -495,7 +449,7 @@ parse_nameaddr(const char *buf, const char *b, const char *e, struct ush_sip_nam
 		return -1;
 	if (*p == '"') {
 		bool esc = false;
-		const char *q = quoted_end(p, e, &esc);
+		const char *q = quoted_end(p, e, lim, &esc);
 
 		if (q == NULL)
 			return -1;
@@ -504,16 +458,16 @@ parse_nameaddr(const char *buf, const char *b, const char *e, struct ush_sip_nam
 		if (p == e || *p != '<')
 			return -1;
 	} else if (*p != '<') {
-		const char *q = memchr(p, '<', (size_t)(e - p));
+		const char *q = find_byte(p, e, lim, '<');
 
-		if (q != NULL && memchr(p, ':', (size_t)(q - p)) == NULL &&
-		    memchr(p, '"', (size_t)(q - p)) == NULL) {
+		if (q != NULL && find_byte(p, q, lim, ':') == NULL &&
+		    find_byte(p, q, lim, '"') == NULL) {
 			na->display = mkspan(buf, p, rtrim_lws(p, q));
 			p = q;
 		}
 	}
 	if (*p == '<') {
-		const char *gt = memchr(p, '>', (size_t)(e - p));
+		const char *gt = find_byte(p, e, lim, '>');
 
 		if (gt == NULL)
 			return -1;
@@ -526,30 +480,67 @@ parse_nameaddr(const char *buf, const char *b, const char *e, struct ush_sip_nam
 			p++;
 		ue = p;
 	}
-	if (ush_sip_uri_parse(buf, mkspan(buf, ub, ue), &na->uri) < 0)
+	if (ush_sip_uri_parse_lim(buf, mkspan(buf, ub, ue), lim, &na->uri) < 0)
 		return -1;
-	const struct param_cb cb = {buf, na, nameaddr_param};
+	const struct param_cb cb = {buf, lim, na, nameaddr_param};
 
 	return parse_params(p, e, &cb);
 }
 
-/* Call-ID = word [ "@" word ] */
+/*
+ * Call-ID = word [ "@" word ]. With SSE2, 16 bytes per step: the word class is printable ASCII
+ * 0x21-0x7e except # $ & , ; = @ ^ | ('#' '$' adjacent, the rest compared one by one), and
+ * '@' is tracked apart: one at most, neither first nor last.
+ */
 static int
-check_call_id(const char *b, const char *e)
+check_call_id(const char *b, const char *e, const char *lim)
 {
-	const char *at = NULL;
+	const char *p = b, *at = NULL;
 
 	if (b == e)
 		return -1;
-	for (const char *p = b; p < e; p++) {
+#ifdef __SSE2__
+	for (; p < e && lim - p >= 16; p += 16) {
+		__m128i v = load16(p);
+		__m128i bad = _mm_cmpeq_epi8(in_range(v, 0x21, 0x7e), _mm_setzero_si128());
+		unsigned m, am = mask_eq(v, '@');
+
+		bad = _mm_or_si128(bad, in_range(v, '#', '$'));
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('^')));
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('|')));
+		m = (unsigned)_mm_movemask_epi8(bad);
+		if (e - p < 16) {
+			unsigned keep = (1u << (e - p)) - 1;
+
+			m &= keep;
+			am &= keep;
+		}
+		if (m != 0)
+			return -1;
+		if (am != 0) {
+			if (at != NULL || (am & (am - 1)) != 0)
+				return -1;
+			at = p + __builtin_ctz(am);
+		}
+	}
+#else
+	(void)lim;
+#endif
+	for (; p < e; p++) {
 		if (*p == '@') {
-			if (at != NULL || p == b || p + 1 == e)
+			if (at != NULL)
 				return -1;
 			at = p;
 		} else if (!cc_is((unsigned char)*p, CC_WORD)) {
 			return -1;
 		}
 	}
+	if (at != NULL && (at == b || at + 1 == e))
+		return -1;
 	return 0;
 }
 
@@ -567,7 +558,7 @@ parse_cseq(struct ush_sip_msg *msg, const char *buf, const char *b, const char *
 	mb = skip_lws(p, e);
 	if (mb == p)
 		return -1;
-	me = skip_token(mb, e);
+	me = skip_token(mb, e, e);
 	if (me == mb || me != e)
 		return -1;
 	msg->cseq = (uint32_t)v;
@@ -601,9 +592,13 @@ parse_delta(const char *b, const char *e, int64_t *out)
  * inside <...> do not separate. An unterminated quote or bracket runs to the end.
  */
 static const char *
-first_value_end(const char *b, const char *e)
+first_value_end(const char *b, const char *e, const char *lim)
 {
 	bool in_quote = false, in_angle = false;
+
+	/* Without any comma the loop below runs to e: the usual single Contact skips it. */
+	if (find_byte(b, e, lim, ',') == NULL)
+		return e;
 
 	for (const char *p = b; p < e; p++) {
 		if (in_quote) {
@@ -640,24 +635,25 @@ static enum ush_sip_err
 parse_header(struct ush_sip_msg *msg, const char *buf, const char *end, const char *fb,
 	     const char *fe, uint32_t *seen)
 {
-	const char *ne = fb;
+	const char *ne;
 	const char *p, *b, *e;
 	enum hdr_id id;
 	uint64_t v;
 
-	/* No bound check: the field ends at a CR or LF inside the buffer, never a token byte. */
-	while (cc_is((unsigned char)*ne, CC_TOKEN))
-		ne++;
+	ne = skip_token(fb, fe, end);
 	if (ne == fb)
 		return USH_SIP_EBAD_HEADER;
 	p = ne;
-	while (p < fe && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p == fe || *p != ':')
-		return USH_SIP_EBAD_HEADER;
+	/* ne < fe: the field ends at CR or LF, which is not a token byte. */
+	if (unlikely(*p != ':')) {
+		while (p < fe && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == fe || *p != ':')
+			return USH_SIP_EBAD_HEADER;
+	}
 	b = skip_lws(p + 1, fe);
 	e = rtrim_lws(b, fe);
-	id = hdr_lookup(fb, (size_t)(ne - fb), end);
+	id = hdr_lookup(fb, (size_t)(ne - fb));
 
 	switch (id) {
 	case HDR_OTHER:
@@ -668,10 +664,10 @@ parse_header(struct ush_sip_msg *msg, const char *buf, const char *end, const ch
 			msg->via_hdr[msg->via_hdr_count].value = mkspan(buf, b, e);
 			msg->via_hdr_count++;
 		}
-		return parse_via(msg, buf, b, e);
+		return parse_via(msg, buf, b, e, end);
 	case HDR_CONTACT:
 		if (!ush_sip_span_present(msg->contact))
-			msg->contact = mkspan(buf, b, first_value_end(b, e));
+			msg->contact = mkspan(buf, b, first_value_end(b, e, end));
 		return USH_SIP_EOK;
 	case HDR_USER_AGENT:
 		if (!ush_sip_span_present(msg->user_agent))
@@ -699,11 +695,12 @@ parse_header(struct ush_sip_msg *msg, const char *buf, const char *end, const ch
 		return USH_SIP_EDUP_HEADER;
 	switch (id) {
 	case HDR_FROM:
-		return parse_nameaddr(buf, b, e, &msg->from) < 0 ? USH_SIP_EBAD_FROM : USH_SIP_EOK;
+		return parse_nameaddr(buf, b, e, end, &msg->from) < 0 ? USH_SIP_EBAD_FROM
+									 : USH_SIP_EOK;
 	case HDR_TO:
-		return parse_nameaddr(buf, b, e, &msg->to) < 0 ? USH_SIP_EBAD_TO : USH_SIP_EOK;
+		return parse_nameaddr(buf, b, e, end, &msg->to) < 0 ? USH_SIP_EBAD_TO : USH_SIP_EOK;
 	case HDR_CALL_ID:
-		if (check_call_id(b, e) < 0)
+		if (check_call_id(b, e, end) < 0)
 			return USH_SIP_EBAD_CALL_ID;
 		msg->call_id = mkspan(buf, b, e);
 		return USH_SIP_EOK;
@@ -757,9 +754,10 @@ parse_status_line(struct ush_sip_msg *msg, const char *buf, const char *b, const
 
 /* Request-Line = Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 §7.1). */
 static enum ush_sip_err
-parse_request_line(struct ush_sip_msg *msg, const char *buf, const char *b, const char *e)
+parse_request_line(struct ush_sip_msg *msg, const char *buf, const char *b, const char *e,
+		   const char *end)
 {
-	const char *me = skip_token(b, e);
+	const char *me = skip_token(b, e, end);
 	const char *ub, *vb;
 
 	if (me == b)
@@ -772,16 +770,21 @@ parse_request_line(struct ush_sip_msg *msg, const char *buf, const char *b, cons
 	msg->method_str = mkspan(buf, b, me);
 	msg->method = (uint8_t)method_lookup(b, (size_t)(me - b));
 	ub = me + 1;
-	vb = e;
-	while (vb > ub && vb[-1] != ' ')
-		vb--;
+	/* Fast path: " SIP/2.0" ends the line, so the last space is 8 bytes before its end. */
+	if (likely(e - ub >= 8 && e[-8] == ' ' && is_sip20(e - 7, e))) {
+		vb = e - 7;
+	} else {
+		vb = e;
+		while (vb > ub && vb[-1] != ' ')
+			vb--;
+	}
 	if (vb == ub)
 		return USH_SIP_EBAD_START_LINE;
 	if (!is_sip20(vb, e))
 		return USH_SIP_EBAD_VERSION;
 	msg->version = mkspan(buf, vb, e);
 	/* Anything but one URI between the two spaces (spaces, "<uri>") fails here. */
-	if (ush_sip_uri_parse(buf, mkspan(buf, ub, vb - 1), &msg->ruri) < 0)
+	if (ush_sip_uri_parse_lim(buf, mkspan(buf, ub, vb - 1), end, &msg->ruri) < 0)
 		return USH_SIP_EBAD_RURI;
 	return USH_SIP_EOK;
 }
@@ -791,31 +794,31 @@ parse_request_line(struct ush_sip_msg *msg, const char *buf, const char *b, cons
  * line end (CR or LF), *next the first byte after it. Folded continuation lines (line end
  * followed by SP or HT) belong to the field. Returns OK, NO_END_OF_HEADERS or BAD_CHAR.
  */
-static enum ush_sip_err
+static inline enum ush_sip_err
 field_end(const char *p, const char *end, bool fold, const char **le, const char **next)
 {
 	for (;;) {
 		const char *q = next_ctl(p, end);
 		const char *nl;
 
-		if (q == end)
+		if (unlikely(q == end))
 			return USH_SIP_ENO_END_OF_HEADERS;
-		if (*q == '\t') {
-			p = q + 1;
-			continue;
-		}
-		if (*q == '\r') {
-			if (q + 1 == end)
+		/* CRLF first: it ends nearly every scan, HT and bare LF are the exceptions. */
+		if (likely(*q == '\r')) {
+			if (unlikely(q + 1 == end))
 				return USH_SIP_ENO_END_OF_HEADERS;
-			if (q[1] != '\n')
+			if (unlikely(q[1] != '\n'))
 				return USH_SIP_EBAD_CHAR;
 			nl = q + 1;
+		} else if (*q == '\t') {
+			p = q + 1;
+			continue;
 		} else if (*q == '\n') {
 			nl = q; /* bare LF line end: tolerated, as by every deployed stack */
 		} else {
 			return USH_SIP_EBAD_CHAR;
 		}
-		if (fold && nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t')) {
+		if (fold && nl + 1 < end && unlikely(nl[1] == ' ' || nl[1] == '\t')) {
 			p = nl + 1;
 			continue;
 		}
@@ -856,7 +859,7 @@ ush_sip_parse(const char *buf, size_t len, struct ush_sip_msg *msg)
 	if (le - p >= 4 && ieq(p, "sip/", 4))
 		err = parse_status_line(msg, buf, p, le);
 	else
-		err = parse_request_line(msg, buf, p, le);
+		err = parse_request_line(msg, buf, p, le, end);
 	if (err != USH_SIP_EOK)
 		return err;
 
@@ -864,8 +867,11 @@ ush_sip_parse(const char *buf, size_t len, struct ush_sip_msg *msg)
 	for (;;) {
 		const char *next;
 
-		if (p == end)
+		if (unlikely(p == end))
 			return USH_SIP_ENO_END_OF_HEADERS;
+		/* A header name starts with a token byte (> SP): one compare skips what follows. */
+		if ((unsigned char)*p > ' ')
+			goto field;
 		if (*p == '\n' || *p == '\r') {
 			if (*p == '\r') {
 				if (p + 1 == end)
@@ -880,6 +886,7 @@ ush_sip_parse(const char *buf, size_t len, struct ush_sip_msg *msg)
 		}
 		if (*p == ' ' || *p == '\t')
 			return USH_SIP_EBAD_HEADER; /* a continuation with nothing to continue */
+field:
 		if (++msg->hdr_count > USH_SIP_MAX_HEADERS)
 			return USH_SIP_ETOO_MANY_HEADERS;
 		err = field_end(p, end, true, &le, &next);
@@ -899,8 +906,8 @@ ush_sip_parse(const char *buf, size_t len, struct ush_sip_msg *msg)
 	    !ush_sip_span_present(msg->cseq_raw))
 		return USH_SIP_EMISSING_HEADER;
 	if (msg->is_request && (msg->cseq_method_str.len != msg->method_str.len ||
-				memcmp(buf + msg->cseq_method_str.off, buf + msg->method_str.off,
-				       msg->method_str.len) != 0))
+				!eq_bytes(buf + msg->cseq_method_str.off, buf + msg->method_str.off,
+					  msg->method_str.len)))
 		return USH_SIP_ECSEQ_MISMATCH;
 
 	if (msg->content_length >= 0) {
