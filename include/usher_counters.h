@@ -56,8 +56,15 @@
 	X(DROP_PASSTHROUGH, "drop_passthrough", "non-SIP traffic dropped (pass-through policy drop)") \
 	X(DROP_NO_MBUF, "drop_no_mbuf", "a reply could not be built: mbuf pool empty") \
 	X(DROP_TX_FULL, "drop_tx_full", "frames the TX queue did not take, freed") \
+	X(DROP_IPV6_EXT, "drop_ipv6_ext", "IPv6 with an extension header not walked (AH, Mobility, HIP, Shim6, 253/254, over 8 headers, or a header before the Fragment header)") \
+	/* outcome: IP fragments (docs/counters.md: a datagram's outcome counts once, its other fragments frag_merged) */ \
+	X(FRAG_MERGED, "frag_merged", "IP fragments reassembled into a datagram, all but the one that counts the datagram's outcome") \
+	X(DROP_FRAG_INVALID, "drop_frag_invalid", "IP fragments of an invalid train (overlap, duplicate, over 8 fragments or 64 KiB, tiny first fragment) dropped") \
+	X(DROP_FRAG_TIMEOUT, "drop_frag_timeout", "IP fragments of a train not complete within [reassembly] timeout_ms (or at exit) dropped") \
+	X(DROP_FRAG_NO_ROOM, "drop_frag_no_room", "IP fragments starting a train while the worker's reassembly table was full, dropped") \
 	/* events, counted besides a packet's outcome */ \
-	X(BAN_STARTED, "ban_started", "event: a failed authentication started a ban (of a source, or of a source and username)")
+	X(BAN_STARTED, "ban_started", "event: a failed authentication started a ban (of a source, or of a source and username)") \
+	X(FRAG_REASSEMBLED, "frag_reassembled", "event: a fragmented UDP datagram reassembled and decided on as a whole")
 
 /** Counter index. */
 enum ush_ctr {

@@ -4,6 +4,7 @@
 
 /* The usher.ini reader: rte_cfgfile for the values, our own scan of the text for line numbers. */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,10 @@
 /* '#' rather than rte_cfgfile's default ';': the credentials files use '#' too. */
 #define CONF_COMMENT   '#'
 #define CONF_MAX_LINES 4096
+/* [lists]: prefixes over all keys and files; each costs an LPM rule (a few bytes) */
+#define CONF_MAX_CIDRS (1u << 20)
+/* a parser that wrote its own "file:line: message" (a list file) into cx->err */
+#define CONF_ERR_OWN EBADMSG
 
 /* One "key = value" line as our scan of the text saw it. */
 struct conf_line {
@@ -605,6 +610,32 @@ p_passthrough(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o,
 }
 
 static int
+p_reasm_max_flows(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		  size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 0, 1u << 20, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->reasm_max_flows = (uint32_t)x;
+	return 0;
+}
+
+static int
+p_reasm_timeout_ms(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		   size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 1, 60000, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->reasm_timeout_ms = (uint32_t)x;
+	return 0;
+}
+
+static int
 p_creds_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
 	     size_t len)
 {
@@ -636,6 +667,412 @@ p_log_level(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, c
 	return -EINVAL;
 }
 
+/* ---- [protection] ---- */
+
+static int
+conf_u16(const char *v, unsigned long min, unsigned long max, uint16_t *dst, char *msg, size_t len)
+{
+	unsigned long x;
+
+	if (parse_uint(v, min, max, &x, msg, len) < 0)
+		return -EINVAL;
+	*dst = (uint16_t)x;
+	return 0;
+}
+
+/* Thresholds count in the guard slot's 8-bit field; times must stay below 2^15 s (ush_guard.h). */
+#define GUARD_TIME_MAX 32767
+
+static int
+p_ban_threshold(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 0, 255, &cx->conf->auth.ban_src.threshold, msg, len);
+}
+
+static int
+p_ban_window(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_src.window, msg, len);
+}
+
+static int
+p_ban_time(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_src.ban_time, msg, len);
+}
+
+static int
+p_user_ban_threshold(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		     size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 0, 255, &cx->conf->auth.ban_user.threshold, msg, len);
+}
+
+static int
+p_user_ban_window(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		  size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_user.window, msg, len);
+}
+
+static int
+p_user_ban_time(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_user.ban_time, msg, len);
+}
+
+static int
+conf_deny_action(const char *v, uint8_t *dst, const char *name, char *msg, size_t len)
+{
+	if (strcasecmp(v, "reply") == 0)
+		*dst = USH_AUTH_DENY_REPLY;
+	else if (strcasecmp(v, "drop") == 0)
+		*dst = USH_AUTH_DENY_DROP;
+	else {
+		snprintf(msg, len, "%s must be reply or drop", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+p_deny_action(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	      size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_deny_action(v, &cx->conf->auth.deny_action, "deny_action", msg, len);
+}
+
+static int
+p_rate(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 0, 65535, &cx->conf->auth.rate.rate, msg, len);
+}
+
+static int
+p_rate_burst(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 1, 255, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->auth.rate.burst = (uint8_t)x;
+	return 0;
+}
+
+static int
+p_rate_action(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	      size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_deny_action(v, &cx->conf->auth.rate_action, "rate_action", msg, len);
+}
+
+static int
+p_retry_after(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	      size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 0, 3600, &cx->conf->auth.retry_after, msg, len);
+}
+
+static int
+p_table_order(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	      size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 4, 24, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->guard_table_order = (unsigned int)x;
+	return 0;
+}
+
+/* ---- [lists] ---- */
+
+/* "192.0.2.0/24", "2001:db8::/32", or an address alone (a host). Host bits must be zero. */
+static int
+parse_cidr(const char *text, struct ush_dp_cidr *c, char *msg, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 8], net[INET6_ADDRSTRLEN];
+	unsigned long depth, max;
+	char *slash;
+	bool bad = false;
+
+	if (strlen(text) >= sizeof(buf)) {
+		snprintf(msg, len, "'%.48s...' is not an IPv4 or IPv6 prefix", text);
+		return -EINVAL;
+	}
+	strlcpy(buf, text, sizeof(buf));
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	memset(c, 0, sizeof(*c));
+	c->af = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	max = c->af == AF_INET ? 32 : 128;
+	if (inet_pton(c->af, buf, c->addr) != 1) {
+		snprintf(msg, len, "'%s' is not an IPv4 or IPv6 address", buf);
+		return -EINVAL;
+	}
+	depth = max;
+	if (slash != NULL && parse_uint(slash + 1, 1, max, &depth, msg, len) < 0) {
+		/* rte_lpm takes 1..32, rte_lpm6 1..128: a /0 would cover everyone anyway */
+		snprintf(msg, len, "'%s': prefix length must be 1 to %lu", text, max);
+		return -EINVAL;
+	}
+	c->depth = (uint8_t)depth;
+	for (unsigned long b = depth; b < max; b++) {
+		uint8_t bit = (uint8_t)(0x80u >> (b & 7));
+
+		if (c->addr[b >> 3] & bit) {
+			bad = true;
+			c->addr[b >> 3] &= (uint8_t)~bit;
+		}
+	}
+	if (bad) {
+		inet_ntop(c->af, c->addr, net, sizeof(net));
+		snprintf(msg, len, "'%s' has host bits set (the network is %s/%lu)", text, net,
+			 depth);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+conf_cidr_add(struct ush_dp_conf *c, const struct ush_dp_cidr *x, char *msg, size_t len)
+{
+	if (c->n_cidrs == c->cap_cidrs) {
+		unsigned int cap = c->cap_cidrs == 0 ? 64 : c->cap_cidrs * 2;
+		struct ush_dp_cidr *v;
+
+		if (c->n_cidrs == CONF_MAX_CIDRS) {
+			snprintf(msg, len, "more than %u prefixes in [lists]", CONF_MAX_CIDRS);
+			return -EINVAL;
+		}
+		v = realloc(c->cidrs, sizeof(*v) * cap);
+		if (v == NULL) {
+			snprintf(msg, len, "out of memory");
+			return -EINVAL;
+		}
+		c->cidrs = v;
+		c->cap_cidrs = cap;
+	}
+	c->cidrs[c->n_cidrs++] = *x;
+	return 0;
+}
+
+static int
+conf_list_inline(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o,
+		 enum ush_dp_list_src src, uint8_t flag, char *msg, size_t len)
+{
+	char tmp[CFG_VALUE_LEN], *items[CFG_VALUE_LEN / 2];
+	unsigned int n;
+
+	cx->conf->list_at[src] = *o;
+	if (*v == '\0')
+		return 0;
+	strlcpy(tmp, v, sizeof(tmp));
+	if (split_list(tmp, items, RTE_DIM(items), &n, msg, len) < 0)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		struct ush_dp_cidr c;
+
+		if (parse_cidr(items[i], &c, msg, len) < 0)
+			return -EINVAL;
+		c.flag = flag;
+		c.src = (uint8_t)src;
+		if (conf_cidr_add(cx->conf, &c, msg, len) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* One prefix per line, '#' comments; errors are the list file's own "file:line: message". */
+static int
+conf_list_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o,
+	       enum ush_dp_list_src src, uint8_t flag, char *msg, size_t len)
+{
+	char *path = cx->conf->list_file[src], buf[512], m[400];
+	unsigned int lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	cx->conf->list_at[src] = *o;
+	if (conf_path(cx, path, sizeof(cx->conf->list_file[src]), v, o, msg, len) < 0)
+		return -EINVAL;
+	if (*path == '\0')
+		return 0;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(msg, len, "%s: cannot open: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		struct ush_dp_cidr c;
+		char *s, *hash;
+
+		lineno++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			snprintf(cx->err, cx->errlen, "%s:%u: line longer than %zu characters",
+				 path, lineno, sizeof(buf) - 2);
+			rc = -CONF_ERR_OWN;
+			break;
+		}
+		hash = strchr(buf, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		s = trim(buf);
+		if (*s == '\0')
+			continue;
+		if (parse_cidr(s, &c, m, sizeof(m)) == 0) {
+			c.flag = flag;
+			c.src = (uint8_t)src;
+			c.line = lineno;
+			if (conf_cidr_add(cx->conf, &c, m, sizeof(m)) == 0)
+				continue;
+		}
+		snprintf(cx->err, cx->errlen, "%s:%u: %s", path, lineno, m);
+		rc = -CONF_ERR_OWN;
+		break;
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(msg, len, "%s: read error", path);
+		rc = -EINVAL;
+	}
+	fclose(f);
+	return rc;
+}
+
+static int
+p_block(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	return conf_list_inline(cx, v, o, USH_DP_LIST_BLOCK, USH_AUTH_PKT_BLOCK, msg, len);
+}
+
+static int
+p_allow(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	return conf_list_inline(cx, v, o, USH_DP_LIST_ALLOW, USH_AUTH_PKT_ALLOW, msg, len);
+}
+
+static int
+p_block_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	return conf_list_file(cx, v, o, USH_DP_LIST_BLOCK_FILE, USH_AUTH_PKT_BLOCK, msg, len);
+}
+
+static int
+p_allow_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	return conf_list_file(cx, v, o, USH_DP_LIST_ALLOW_FILE, USH_AUTH_PKT_ALLOW, msg, len);
+}
+
+static void
+cidr_where(const struct ush_dp_conf *c, const struct ush_dp_cidr *x, char *buf, size_t len)
+{
+	if (x->line != 0)
+		snprintf(buf, len, "%s:%u", c->list_file[x->src], x->line);
+	else
+		snprintf(buf, len, "%s", c->list_at[x->src].where);
+}
+
+static int
+cidr_cmp(const void *a, const void *b)
+{
+	const struct ush_dp_cidr *x = a, *y = b;
+	int d;
+
+	if (x->af != y->af)
+		return x->af - y->af;
+	if (x->depth != y->depth)
+		return x->depth - y->depth;
+	d = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (d != 0)
+		return d;
+	return x->flag - y->flag;
+}
+
+/*
+ * The longest prefix decides (a /32 allowed inside a blocked /8 is allowed); the same prefix
+ * on both lists has no answer and is an error, reported at the block entry.
+ */
+static int
+conf_lists_check(struct conf_ctx *cx)
+{
+	struct ush_dp_conf *c = cx->conf;
+	struct ush_dp_cidr *v;
+	char a[USH_DP_PATH_MAX + 64], b[USH_DP_PATH_MAX + 64], net[INET6_ADDRSTRLEN];
+	int rc = 0;
+
+	if (c->n_cidrs < 2)
+		return 0;
+	v = malloc(sizeof(*v) * c->n_cidrs);
+	if (v == NULL)
+		return conf_fail(cx, c->path, "out of memory checking [lists]");
+	memcpy(v, c->cidrs, sizeof(*v) * c->n_cidrs);
+	qsort(v, c->n_cidrs, sizeof(*v), cidr_cmp);
+	for (unsigned int i = 1; i < c->n_cidrs; i++) {
+		const struct ush_dp_cidr *x = &v[i - 1], *y = &v[i];
+
+		if (x->af != y->af || x->depth != y->depth ||
+		    memcmp(x->addr, y->addr, sizeof(x->addr)) != 0 || x->flag == y->flag)
+			continue;
+		cidr_where(c, x, a, sizeof(a));
+		cidr_where(c, y, b, sizeof(b));
+		inet_ntop(x->af, x->addr, net, sizeof(net));
+		rc = conf_fail(cx, b, "%s/%u is on the block list and the allow list (also %s)",
+			       net, x->depth, a);
+		break;
+	}
+	free(v);
+	return rc;
+}
+
+/* ---- [overload] ---- */
+
+static int
+p_shed(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	RTE_SET_USED(o);
+	return parse_bool(v, &cx->conf->shed, msg, len);
+}
+
+static int
+p_full_bursts(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	      size_t len)
+{
+	RTE_SET_USED(o);
+	return conf_u16(v, 0, 1000, &cx->conf->shed_full_bursts, msg, len);
+}
+
+static int
+p_queue_fill(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	unsigned long x;
+
+	RTE_SET_USED(o);
+	if (parse_uint(v, 1, 100, &x, msg, len) < 0)
+		return -EINVAL;
+	cx->conf->shed_queue_fill = (uint8_t)x;
+	return 0;
+}
+
 static const struct {
 	const char *section;
 	const char *key;
@@ -657,7 +1094,28 @@ static const struct {
 	{"auth", "sess_binary_ha1", p_sess_binary_ha1},
 	{"auth", "tag_prefix", p_tag_prefix},
 	{"policy", "passthrough", p_passthrough},
+	{"reassembly", "max_flows", p_reasm_max_flows},
+	{"reassembly", "timeout_ms", p_reasm_timeout_ms},
 	{"credentials", "file", p_creds_file},
+	{"protection", "ban_threshold", p_ban_threshold},
+	{"protection", "ban_window", p_ban_window},
+	{"protection", "ban_time", p_ban_time},
+	{"protection", "user_ban_threshold", p_user_ban_threshold},
+	{"protection", "user_ban_window", p_user_ban_window},
+	{"protection", "user_ban_time", p_user_ban_time},
+	{"protection", "deny_action", p_deny_action},
+	{"protection", "rate", p_rate},
+	{"protection", "rate_burst", p_rate_burst},
+	{"protection", "rate_action", p_rate_action},
+	{"protection", "retry_after", p_retry_after},
+	{"protection", "table_order", p_table_order},
+	{"lists", "block", p_block},
+	{"lists", "allow", p_allow},
+	{"lists", "block_file", p_block_file},
+	{"lists", "allow_file", p_allow_file},
+	{"overload", "shed", p_shed},
+	{"overload", "full_bursts", p_full_bursts},
+	{"overload", "queue_fill", p_queue_fill},
 	{"log", "level", p_log_level},
 };
 
@@ -700,7 +1158,30 @@ conf_defaults(struct ush_dp_conf *c)
 	strlcpy(c->auth.tag_prefix, "ush1", sizeof(c->auth.tag_prefix));
 	c->nc_table_order = 20;
 	c->passthrough = USH_DP_PASS_FORWARD;
+	c->reasm_max_flows = 1024;
+	c->reasm_timeout_ms = 2000;
 	c->log_level = RTE_LOG_INFO;
+	c->auth.ban_src =
+		(struct ush_guard_ban_conf){.threshold = 10, .window = 60, .ban_time = 600};
+	c->auth.ban_user =
+		(struct ush_guard_ban_conf){.threshold = 5, .window = 60, .ban_time = 300};
+	c->auth.deny_action = USH_AUTH_DENY_REPLY;
+	c->auth.rate = (struct ush_guard_rate_conf){.rate = 0, .burst = 50};
+	c->auth.rate_action = USH_AUTH_DENY_REPLY;
+	c->auth.retry_after = 5;
+	c->guard_table_order = 16;
+	c->shed = true;
+	c->shed_full_bursts = 0;
+	c->shed_queue_fill = 50;
+}
+
+void
+ush_dp_conf_free(struct ush_dp_conf *conf)
+{
+	free(conf->cidrs);
+	conf->cidrs = NULL;
+	conf->n_cidrs = 0;
+	conf->cap_cidrs = 0;
 }
 
 /* Applies one --set section.key=value to the loaded file. */
@@ -816,7 +1297,12 @@ ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *
 					       entries[e].name, section);
 				goto out_close_cfg;
 			}
-			if (conf_keys[k].parse(&cx, entries[e].value, &o, msg, sizeof(msg)) < 0) {
+			rc = conf_keys[k].parse(&cx, entries[e].value, &o, msg, sizeof(msg));
+			if (rc == -CONF_ERR_OWN) {
+				rc = -EINVAL;
+				goto out_close_cfg;
+			}
+			if (rc < 0) {
 				rc = conf_fail(&cx, o.where, "%s.%s: %s", section, entries[e].name,
 					       msg);
 				goto out_close_cfg;
@@ -827,10 +1313,12 @@ ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *
 		rc = conf_fail(&cx, path, "[auth] realm must be set");
 		goto out_close_cfg;
 	}
-	rc = 0;
+	rc = conf_lists_check(&cx);
 out_close_cfg:
 	rte_cfgfile_close(cfg);
 out_free_lines:
 	free(cx.lines);
+	if (rc < 0)
+		ush_dp_conf_free(conf);
 	return rc;
 }

@@ -40,7 +40,8 @@ pool_size(unsigned int n)
 
 int
 ush_dp_port_setup(struct ush_dp_port *p, uint16_t port_id, uint16_t n_queues,
-		  unsigned int n_workers, uint16_t peer_txq_desc, char *err, size_t errlen)
+		  unsigned int n_workers, uint16_t peer_txq_desc, unsigned int held_mbufs,
+		  char *err, size_t errlen)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -110,14 +111,15 @@ ush_dp_port_setup(struct ush_dp_port *p, uint16_t port_id, uint16_t n_queues,
 
 	/*
 	 * Where this pool's mbufs can be at once: its RX rings, its own TX rings (replies), the
-	 * peer's TX rings (forwarded), each worker's rx burst and two TX buffers, and the
-	 * per-lcore caches (workers and the main lcore).
+	 * peer's TX rings (forwarded), each worker's rx burst and two TX buffers, the
+	 * per-lcore caches (workers and the main lcore), and the fragments the reassembly tables
+	 * may hold (held_mbufs).
 	 */
 	socket = rte_eth_dev_socket_id(port_id);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
 	n_mbufs = n_queues * (nb_rxd + nb_txd + peer_txq_desc) + n_workers * 3 * USH_DP_BURST +
-		  (n_workers + 1) * USH_DP_MBUF_CACHE;
+		  (n_workers + 1) * USH_DP_MBUF_CACHE + held_mbufs;
 	n_mbufs = pool_size(n_mbufs);
 	snprintf(pool_name, sizeof(pool_name), "ush_mbuf_p%u", port_id);
 	p->pool = rte_pktmbuf_pool_create(pool_name, n_mbufs, USH_DP_MBUF_CACHE, 0,

@@ -20,6 +20,9 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#ifdef RTE_LIB_PDUMP
+#include <rte_pdump.h>
+#endif
 
 #include "usher_priv.h"
 
@@ -30,12 +33,17 @@ RTE_LOG_REGISTER_SUFFIX(ush_dp_logtype_worker, worker, INFO);
 #define SECRET_MAX	  4096
 #define RANDOM_SECRET_LEN 32
 #define MGMT_PERIOD_US	  10000
+/* ush_guard.h wants a sweep at least every 2^15 - 16 s; often enough to keep tables lean */
+#define GUARD_SWEEP_S 600
 
 /* Exit status (docs/running.md). */
 #define EXIT_USAGE 2
 #define EXIT_LEAK  3
 
 struct ush_dp_shared ush_dp_sh;
+
+/* memory of the [protection] tables (usher_priv.h has the tables themselves in ush_dp_sh) */
+static void *bans_mem, *rates_mem;
 
 static atomic_bool reload_requested;
 static atomic_bool stats_requested;
@@ -262,13 +270,127 @@ reload_credentials(const struct ush_dp_conf *conf)
 	USH_DP_LOG(INFO, "SIGHUP: %s reloaded, %u entries", conf->creds_file, ush_credtab_count(t));
 }
 
+/* The ban and rate tables of [protection]: only those a policy uses, seeded from getrandom. */
+static int
+setup_guard(const struct ush_dp_conf *conf, char *err, size_t errlen)
+{
+	const struct ush_auth_conf *a = &conf->auth;
+	size_t size = ush_guard_table_size(conf->guard_table_order);
+	uint64_t seed[2];
+	int socket = (int)rte_socket_id();
+
+	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		return -EIO;
+	}
+	if (a->ban_src.threshold != 0 || a->ban_user.threshold != 0) {
+		bans_mem = rte_zmalloc_socket("ush_bans", size, RTE_CACHE_LINE_SIZE, socket);
+		if (bans_mem == NULL)
+			goto out_nomem;
+		ush_dp_sh.auth.bans =
+			ush_guard_table_init(bans_mem, conf->guard_table_order, seed[0]);
+	}
+	if (a->rate.rate != 0) {
+		rates_mem = rte_zmalloc_socket("ush_rates", size, RTE_CACHE_LINE_SIZE, socket);
+		if (rates_mem == NULL)
+			goto out_nomem;
+		ush_dp_sh.auth.rates =
+			ush_guard_table_init(rates_mem, conf->guard_table_order, seed[1]);
+	}
+	explicit_bzero(seed, sizeof(seed));
+	if ((bans_mem != NULL && ush_dp_sh.auth.bans == NULL) ||
+	    (rates_mem != NULL && ush_dp_sh.auth.rates == NULL)) {
+		snprintf(err, errlen, "protection table initialisation failed");
+		return -EINVAL;
+	}
+	return 0;
+
+out_nomem:
+	explicit_bzero(seed, sizeof(seed));
+	snprintf(err, errlen,
+		 "cannot allocate a protection table (%zu bytes for table_order %u): give EAL "
+		 "more memory (-m with --no-huge)",
+		 size, conf->guard_table_order);
+	return -ENOMEM;
+}
+
+/* Clears the slots that no longer matter, before their 16-bit stamps could wrap. */
+static void
+sweep_guard(const struct ush_dp_conf *conf)
+{
+	const struct ush_auth_conf *a = &conf->auth;
+	uint32_t now = ush_dp_now(&ush_dp_sh);
+	uint64_t n;
+
+	if (ush_dp_sh.auth.bans != NULL) {
+		uint16_t age = a->ban_src.window;
+
+		/* the policies share the table: the longer window or ban decides */
+		age = RTE_MAX(age, a->ban_src.ban_time);
+		age = RTE_MAX(age, a->ban_user.window);
+		age = RTE_MAX(age, a->ban_user.ban_time);
+
+		n = ush_guard_table_sweep(ush_dp_sh.auth.bans, now, age);
+		USH_DP_LOG(DEBUG, "ban table: %" PRIu64 " stale slots cleared", n);
+	}
+	if (ush_dp_sh.auth.rates != NULL) {
+		/* a bucket untouched for burst / rate seconds is full again: as good as absent */
+		unsigned int burst = a->rate.burst > 0 ? a->rate.burst : 1;
+		uint16_t age = (uint16_t)((burst + a->rate.rate - 1) / a->rate.rate);
+
+		n = ush_guard_table_sweep(ush_dp_sh.auth.rates, now, age);
+		USH_DP_LOG(DEBUG, "rate table: %" PRIu64 " stale slots cleared", n);
+	}
+}
+
+/*
+ * [overload]: the drivers that count RX descriptors in use (rte_eth_rx_queue_count) say how
+ * full the ring is; for the others (net_pcap, virtio, ...) full bursts in a row stand in.
+ */
+static void
+setup_shed(const struct ush_dp_conf *conf)
+{
+	const struct ush_dp_port *p = &ush_dp_sh.port[USH_DP_OUTSIDE];
+	struct rte_eth_rxq_info qi;
+
+	ush_dp_sh.shed_full_bursts = conf->shed_full_bursts;
+	ush_dp_sh.shed_mode = USH_DP_SHED_OFF;
+	if (!conf->shed)
+		return;
+	ush_dp_sh.shed_mode = USH_DP_SHED_FULL_BURSTS;
+	if (rte_eth_rx_queue_count(p->port_id, 0) >= 0 &&
+	    rte_eth_rx_queue_info_get(p->port_id, 0, &qi) == 0 && qi.nb_desc > 0) {
+		ush_dp_sh.shed_mode = USH_DP_SHED_QUEUE_COUNT;
+		unsigned int fill = (unsigned int)qi.nb_desc * conf->shed_queue_fill / 100;
+
+		ush_dp_sh.shed_rxq_fill = (uint16_t)(fill > 0 ? fill : 1);
+		USH_DP_LOG(INFO,
+			   "overload: shedding new challenges when %u of %u RX descriptors "
+			   "are in use",
+			   ush_dp_sh.shed_rxq_fill, qi.nb_desc);
+	} else if (conf->shed_full_bursts == 0) {
+		/* A full burst alone does not mean overload: a busy worker that keeps up sees
+		 * only full bursts. Without a queue count, shed only when told how to guess. */
+		ush_dp_sh.shed_mode = USH_DP_SHED_OFF;
+		USH_DP_LOG(INFO,
+			   "overload: port %u cannot count RX descriptors and "
+			   "[overload] full_bursts is 0: no shedding",
+			   p->port_id);
+	} else {
+		USH_DP_LOG(INFO,
+			   "overload: port %u cannot count RX descriptors: shedding new "
+			   "challenges after %u full bursts in a row",
+			   p->port_id, conf->shed_full_bursts);
+	}
+}
+
 /* Runs until a signal or --idle-exit stops the workers. */
 static void
 management_loop(const struct ush_dp_conf *conf, const struct app_args *args,
 		struct ush_dp_worker *const *w, unsigned int n)
 {
 	uint64_t hz = rte_get_timer_hz(), last_rx = 0, last_change = rte_get_timer_cycles();
-	uint64_t last_sync = last_change;
+	uint64_t last_sync = last_change, last_sweep = last_change;
 
 	while (!atomic_load(&ush_dp_stop)) {
 		uint64_t now, rx;
@@ -284,6 +406,10 @@ management_loop(const struct ush_dp_conf *conf, const struct app_args *args,
 		if (now - last_sync >= hz) {
 			ush_dp_clock_sync(&ush_dp_sh);
 			last_sync = now;
+		}
+		if (now - last_sweep >= GUARD_SWEEP_S * hz) {
+			sweep_guard(conf);
+			last_sweep = now;
 		}
 		rx = total_rx(w, n);
 		if (rx != last_rx) {
@@ -430,6 +556,8 @@ main(int argc, char **argv)
 		ush_dp_sh.sip_port_map[conf.sip_ports[i] >> 6] |= UINT64_C(1)
 								  << (conf.sip_ports[i] & 63);
 	ush_dp_sh.passthrough = conf.passthrough;
+	ush_dp_sh.reasm_max_flows = conf.reasm_max_flows;
+	ush_dp_sh.reasm_timeout_ms = conf.reasm_timeout_ms;
 	ush_dp_sh.tsc_hz = rte_get_tsc_hz();
 	ush_dp_sh.base_tsc = rte_rdtsc();
 	ush_dp_clock_sync(&ush_dp_sh);
@@ -449,6 +577,11 @@ main(int argc, char **argv)
 	ush_dp_sh.auth.nc = ush_nc_table_init(nc_mem, conf.nc_table_order);
 	if (ush_dp_sh.auth.nc == NULL)
 		rte_exit(EXIT_FAILURE, "nonce-count table initialisation failed\n");
+	if (setup_guard(&conf, err, sizeof(err)) < 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
+	if (ush_dp_lists_create(&ush_dp_sh.lists, conf.cidrs, conf.n_cidrs, (int)rte_socket_id(),
+				err, sizeof(err)) < 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
 	if (conf.creds_file[0] == '\0')
 		USH_DP_LOG(WARNING, "no [credentials] file: every request will be challenged and "
 				    "none verified");
@@ -466,15 +599,24 @@ main(int argc, char **argv)
 
 	/* ports before worker set-up: the workers' TX buffers name them */
 	rc = ush_dp_port_setup(&ush_dp_sh.port[USH_DP_OUTSIDE], port_ids[USH_DP_OUTSIDE],
-			       (uint16_t)n_workers, n_workers, USH_DP_TX_DESC, err, sizeof(err));
+			       (uint16_t)n_workers, n_workers, USH_DP_TX_DESC,
+			       n_workers * conf.reasm_max_flows * USH_DP_FRAG_MAX, err,
+			       sizeof(err));
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	rc = ush_dp_port_setup(&ush_dp_sh.port[USH_DP_INSIDE], port_ids[USH_DP_INSIDE],
-			       (uint16_t)n_workers, n_workers, USH_DP_TX_DESC, err, sizeof(err));
+			       (uint16_t)n_workers, n_workers, USH_DP_TX_DESC, 0, err, sizeof(err));
 	if (rc < 0) {
 		ush_dp_port_close(&ush_dp_sh.port[USH_DP_OUTSIDE]);
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	}
+	setup_shed(&conf);
+#ifdef RTE_LIB_PDUMP
+	/* dpdk-dumpcap / dpdk-pdump attach through EAL multi-process: no shared config, no IPC */
+	if (rte_pdump_init() != 0)
+		USH_DP_LOG(NOTICE, "pdump unavailable (%s): dpdk-dumpcap cannot attach",
+			   rte_strerror(rte_errno));
+#endif
 
 	for (unsigned int i = 0; i < n_workers; i++) {
 		struct ush_dp_worker *w;
@@ -499,6 +641,18 @@ main(int argc, char **argv)
 				 "worker %u on lcore %u: pipeline set-up failed: %s\n", i,
 				 lcores[i], strerror(workers[i]->create_err));
 
+	if (ush_dp_telemetry_init(&conf, workers, n_workers) < 0)
+		rte_exit(EXIT_FAILURE, "telemetry commands cannot be registered\n");
+	USH_DP_LOG(INFO,
+		   "protection: source ban %u failures/%u s for %u s, user ban %u/%u s for %u s "
+		   "(%s), rate %u/s burst %u (%s), block/allow lists: %u IPv4 and %u IPv6 prefixes",
+		   conf.auth.ban_src.threshold, conf.auth.ban_src.window,
+		   conf.auth.ban_src.ban_time, conf.auth.ban_user.threshold,
+		   conf.auth.ban_user.window, conf.auth.ban_user.ban_time,
+		   conf.auth.deny_action == USH_AUTH_DENY_DROP ? "drop" : "403",
+		   conf.auth.rate.rate, conf.auth.rate.burst,
+		   conf.auth.rate_action == USH_AUTH_DENY_DROP ? "drop" : "503",
+		   ush_dp_sh.lists.n_v4, ush_dp_sh.lists.n_v6);
 	USH_DP_LOG(INFO,
 		   "realm \"%s\", algorithms %s, %u credential entries, %u worker(s), "
 		   "outside port %u, inside port %u",
@@ -512,6 +666,9 @@ main(int argc, char **argv)
 	USH_DP_LOG(INFO, "stopping: waiting for the workers");
 
 	rte_eal_mp_wait_lcore();
+#ifdef RTE_LIB_PDUMP
+	rte_pdump_uninit();
+#endif
 	for (unsigned int d = 0; d < USH_DP_NPORTS; d++)
 		ush_dp_port_close(&ush_dp_sh.port[d]);
 	ush_dp_stats_print(stdout, workers, n_workers);
@@ -531,6 +688,7 @@ main(int argc, char **argv)
 				status = EXIT_FAILURE;
 		}
 	}
+	ush_dp_telemetry_stop();
 	for (unsigned int i = 0; i < n_workers; i++)
 		ush_dp_worker_free(workers[i]);
 	fflush(stdout);
@@ -538,6 +696,10 @@ main(int argc, char **argv)
 	ush_credtab_free((struct ush_credtab *)(uintptr_t)atomic_load(&ush_dp_sh.auth.creds));
 	rte_free(ush_dp_sh.rcu);
 	rte_free(nc_mem);
+	rte_free(bans_mem);
+	rte_free(rates_mem);
+	ush_dp_lists_free(&ush_dp_sh.lists);
+	ush_dp_conf_free(&conf);
 	explicit_bzero(&ush_dp_sh.auth.keys, sizeof(ush_dp_sh.auth.keys));
 	for (unsigned int d = 0; d < USH_DP_NPORTS; d++)
 		rte_mempool_free(ush_dp_sh.port[d].pool);

@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
@@ -43,12 +45,40 @@ extern int ush_dp_logtype_worker;
 #define USH_DP_MAX_WORKERS 128
 #define USH_DP_MAX_SIP_PORTS 32
 #define USH_DP_PATH_MAX 1024
+/** Most fragments of one reassembled datagram (DPDK's RTE_LIBRTE_IP_FRAG_MAX_FRAG) */
+#define USH_DP_FRAG_MAX RTE_LIBRTE_IP_FRAG_MAX_FRAG
 
 static_assert(USH_DP_BURST <= USH_AUTH_BURST_MAX, "one rx burst must fit one pipeline call");
 
 /** Where a configuration value came from, for `file:line: message` errors. */
 struct ush_dp_origin {
 	char where[USH_DP_PATH_MAX + 64];
+};
+
+/** Where a [lists] entry came from (struct ush_dp_cidr.src). */
+enum ush_dp_list_src {
+	USH_DP_LIST_BLOCK = 0, /**< [lists] block */
+	USH_DP_LIST_BLOCK_FILE,
+	USH_DP_LIST_ALLOW,
+	USH_DP_LIST_ALLOW_FILE,
+	USH_DP_LIST_NSRC,
+};
+
+/** One prefix of the block or allow list, as read from the configuration. */
+struct ush_dp_cidr {
+	uint8_t addr[16]; /**< network byte order; IPv4 in the first 4 bytes */
+	uint8_t af;       /**< AF_INET or AF_INET6 */
+	uint8_t depth;    /**< prefix length: 1..32 or 1..128 */
+	uint8_t flag;     /**< USH_AUTH_PKT_BLOCK or USH_AUTH_PKT_ALLOW */
+	uint8_t src;      /**< enum ush_dp_list_src */
+	uint32_t line;    /**< line in the list file; 0 for the inline keys */
+};
+
+/** How a worker tells it is overloaded ([overload], docs/configuration.md). */
+enum ush_dp_shed_mode {
+	USH_DP_SHED_OFF = 0,
+	USH_DP_SHED_QUEUE_COUNT, /**< rte_eth_rx_queue_count() at or above a threshold */
+	USH_DP_SHED_FULL_BURSTS, /**< that many full rx bursts in a row (driver cannot count) */
 };
 
 /** What to do with traffic that is not IPv4/UDP to a SIP port. */
@@ -86,8 +116,27 @@ struct ush_dp_conf {
 	/* [policy] */
 	uint8_t passthrough; /**< enum ush_dp_passthrough */
 
+	/* [reassembly] */
+	uint32_t reasm_max_flows;  /**< fragment trains per worker; 0 = no reassembly */
+	uint32_t reasm_timeout_ms; /**< a train incomplete this long is dropped */
+
 	/* [credentials] */
 	char creds_file[USH_DP_PATH_MAX];
+
+	/* [protection]: the policies are in auth (ban_src, ban_user, rate, *_action) */
+	unsigned int guard_table_order;
+
+	/* [lists]: every prefix of the inline keys and files, malloc'd (ush_dp_conf_free) */
+	struct ush_dp_cidr *cidrs;
+	unsigned int n_cidrs;
+	unsigned int cap_cidrs;
+	struct ush_dp_origin list_at[USH_DP_LIST_NSRC]; /**< where each key was set */
+	char list_file[USH_DP_LIST_NSRC][USH_DP_PATH_MAX]; /**< *_FILE slots: the paths */
+
+	/* [overload] */
+	bool shed;
+	uint16_t shed_full_bursts;
+	uint8_t shed_queue_fill; /**< percent of the RX ring */
 
 	/* [log] */
 	uint32_t log_level; /**< RTE_LOG_* */
@@ -101,6 +150,23 @@ struct ush_dp_conf {
 int
 ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *overrides,
 		 unsigned int n_overrides, char *err, size_t errlen);
+
+/** Free what ush_dp_conf_load() allocated (the [lists] prefixes). */
+void
+ush_dp_conf_free(struct ush_dp_conf *conf);
+
+struct rte_lpm;
+struct rte_lpm6;
+struct rte_ip_frag_tbl;
+struct rte_ip_frag_death_row;
+
+/** The block and allow lists: longest prefix wins, next hop = the lane flag to set. */
+struct ush_dp_lists {
+	struct rte_lpm *v4;   /**< NULL without IPv4 prefixes */
+	struct rte_lpm6 *v6;  /**< NULL without IPv6 prefixes */
+	uint32_t n_v4;
+	uint32_t n_v6;
+};
 
 /** Per-lcore counters: written by the owning worker only, read by the main lcore. */
 struct ush_dp_counters {
@@ -137,6 +203,8 @@ struct ush_dp_shared {
 	struct ush_dp_port port[USH_DP_NPORTS];
 	uint64_t sip_port_map[65536 / 64]; /**< bit per UDP destination port */
 	uint8_t passthrough;
+	uint32_t reasm_max_flows;  /**< [reassembly], per worker */
+	uint32_t reasm_timeout_ms;
 	/**
 	 * Wall clock (seconds) at base_tsc. The main lcore re-anchors it when the TSC and the
 	 * (NTP-disciplined) wall clock drift a second apart, so that nodes keep agreeing on
@@ -147,10 +215,22 @@ struct ush_dp_shared {
 	uint64_t tsc_hz;
 	struct rte_rcu_qsbr *rcu;
 	struct ush_auth_shared auth;
+	struct ush_dp_lists lists;
+	uint8_t shed_mode;         /**< enum ush_dp_shed_mode */
+	uint16_t shed_full_bursts; /**< USH_DP_SHED_FULL_BURSTS: full bursts in a row */
+	uint16_t shed_rxq_fill;    /**< USH_DP_SHED_QUEUE_COUNT: descriptors in use */
 };
 
 /** The one shared state of the process (usher.c). */
 extern struct ush_dp_shared ush_dp_sh;
+
+/** Seconds on the workers' clock (the now they give the pipeline), from any thread. */
+static inline uint32_t
+ush_dp_now(const struct ush_dp_shared *sh)
+{
+	return atomic_load_explicit(&sh->base_time, memory_order_relaxed) +
+	       (uint32_t)((rte_rdtsc() - sh->base_tsc) / sh->tsc_hz);
+}
 
 /** A worker lcore's context, allocated on its own socket. */
 struct ush_dp_worker {
@@ -160,6 +240,8 @@ struct ush_dp_worker {
 	unsigned int lcore_id;
 	uint16_t id; /**< worker index = queue id on both ports = RCU thread id */
 	uint16_t ip_id;
+	uint32_t ip6_frag_id; /**< Identification of the next fragmented IPv6 reply */
+	uint16_t full_run; /**< consecutive full outside rx bursts (overload detection) */
 	uint64_t drain_tsc;
 
 	struct ush_dp_txbuf tx[USH_DP_NPORTS];
@@ -168,6 +250,11 @@ struct ush_dp_worker {
 
 	/* payload copies of SIP frames whose UDP payload spans several segments */
 	char *lin;
+
+	/* IP reassembly, NULL with [reassembly] max_flows = 0; the death row is emptied per burst */
+	struct rte_ip_frag_tbl *frag_tbl;
+	struct rte_ip_frag_death_row *frag_dr;
+	int frag_off; /**< offset of the mbuf dynamic field saving what reassembly rewrites */
 	uint32_t lin_size;
 
 	/* start-up only */
@@ -180,7 +267,8 @@ struct ush_dp_worker {
 /* port.c */
 int
 ush_dp_port_setup(struct ush_dp_port *p, uint16_t port_id, uint16_t n_queues,
-		  unsigned int n_workers, uint16_t peer_txq_desc, char *err, size_t errlen);
+		  unsigned int n_workers, uint16_t peer_txq_desc, unsigned int held_mbufs,
+		  char *err, size_t errlen);
 int
 ush_dp_port_resolve(const char *name, uint16_t *port_id);
 void
@@ -196,6 +284,55 @@ void
 ush_dp_worker_free(struct ush_dp_worker *w);
 void
 ush_dp_clock_sync(struct ush_dp_shared *sh);
+
+/* lists.c */
+int
+ush_dp_lists_create(struct ush_dp_lists *l, const struct ush_dp_cidr *v, unsigned int n,
+		    int socket, char *err, size_t errlen);
+void
+ush_dp_lists_free(struct ush_dp_lists *l);
+void
+ush_dp_lists_lookup(const struct ush_dp_lists *l, struct ush_auth_pkt *lanes, unsigned int n);
+
+/*
+ * Overload: is the worker falling behind on its outside RX queue? Called once per outside
+ * burst that has SIP lanes, with the burst's size n. A burst short of USH_DP_BURST means the
+ * ring was drained, so the (driver-dependent, possibly slow) descriptor count is asked only
+ * after full bursts.
+ */
+static inline bool
+ush_dp_overloaded(struct ush_dp_worker *w, uint16_t n)
+{
+	const struct ush_dp_shared *sh = w->sh;
+	int used;
+
+	if (likely(n < USH_DP_BURST) || sh->shed_mode == USH_DP_SHED_OFF) {
+		w->full_run = 0;
+		return false;
+	}
+	if (sh->shed_mode == USH_DP_SHED_QUEUE_COUNT) {
+		used = rte_eth_rx_queue_count(sh->port[USH_DP_OUTSIDE].port_id, w->id);
+		return used >= (int)sh->shed_rxq_fill;
+	}
+	if (w->full_run < UINT16_MAX)
+		w->full_run++;
+	return w->full_run >= sh->shed_full_bursts;
+}
+
+/** Mark every lane of an overloaded burst: the pipeline sheds new challenges first. */
+static inline void
+ush_dp_shed(struct ush_auth_pkt *lanes, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		lanes[i].flags |= USH_AUTH_PKT_SHED;
+}
+
+/* telemetry.c */
+int
+ush_dp_telemetry_init(const struct ush_dp_conf *conf, struct ush_dp_worker *const *w,
+		      unsigned int n);
+void
+ush_dp_telemetry_stop(void);
 
 /* creds.c */
 int

@@ -14,8 +14,10 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
@@ -23,29 +25,76 @@
 
 atomic_bool ush_dp_stop;
 
-#define ETH_LEN ((uint32_t)sizeof(struct rte_ether_hdr))
-#define IP_LEN	((uint32_t)sizeof(struct rte_ipv4_hdr))
-#define UDP_LEN ((uint32_t)sizeof(struct rte_udp_hdr))
-/* a reply of USH_REPLY_MAX bytes on the smallest MTU we accept (576) */
+#define ETH_LEN	 ((uint32_t)sizeof(struct rte_ether_hdr))
+#define VLAN_LEN ((uint32_t)sizeof(struct rte_vlan_hdr))
+#define IP_LEN	 ((uint32_t)sizeof(struct rte_ipv4_hdr))
+#define IP6_LEN	 ((uint32_t)sizeof(struct rte_ipv6_hdr))
+#define FH6_LEN	 ((uint32_t)sizeof(struct rte_ipv6_fragment_ext))
+#define UDP_LEN	 ((uint32_t)sizeof(struct rte_udp_hdr))
+/* 802.1Q/802.1ad tags parsed (QinQ); a third tag is passed through, unparsed */
+#define VLAN_MAX 2
+/* IPv6 extension headers skipped before giving up (hop-by-hop, routing, destination options) */
+#define IP6_EXT_MAX 8
+/* a reply of USH_REPLY_MAX bytes on the smallest MTU we accept (576), IPv6 the tighter */
 #define REPLY_FRAGS_MAX 8
 /* multi-segment SIP payloads are copied here, bump-allocated per burst */
 #define LIN_SIZE (128 * 1024)
 
 static_assert(USH_REPLY_MAX + UDP_LEN <= REPLY_FRAGS_MAX * ((576 - IP_LEN) & ~7u),
-	      "a reply must fit REPLY_FRAGS_MAX fragments at MTU 576");
+	      "a reply must fit REPLY_FRAGS_MAX IPv4 fragments at MTU 576");
+static_assert(USH_REPLY_MAX + UDP_LEN <= REPLY_FRAGS_MAX * ((576 - IP6_LEN - FH6_LEN) & ~7u),
+	      "a reply must fit REPLY_FRAGS_MAX IPv6 fragments at MTU 576");
+/* one death row takes what one burst of fragments can free (rte_ip_frag.h sizing) */
+static_assert(USH_DP_BURST <= RTE_IP_FRAG_DEATH_ROW_LEN, "death row smaller than a burst");
 
 /* What the L2-L4 stage decided for one outside frame. */
 enum pkt_kind {
 	PKT_SIP = 0, /* to the pipeline, lane in pkt_cls.lane */
 	PKT_FWD,     /* forward inward as is, count pkt_cls.ctr */
 	PKT_DROP,    /* free, count pkt_cls.ctr */
+	PKT_GONE,    /* a fragment now owned by the reassembly table or death row, counted */
 };
 
 struct pkt_cls {
 	uint8_t kind;
 	uint8_t ctr;
 	uint8_t lane;
-	uint8_t ihl; /* IPv4 header bytes, for the reply */
+	uint8_t l2_len;	 /* Ethernet header and VLAN tags, copied into the reply */
+	uint8_t v6;	 /* IPv6 (else IPv4) */
+	uint8_t reasm;	 /* the mbuf is a reassembled chain of fragments: split to forward */
+	uint16_t l4_off; /* UDP header from the frame start */
+};
+
+/* What the L3 parse found. */
+enum l3_kind {
+	L3_UDP = 0, /* UDP at l3_info.l4_off, not a fragment */
+	L3_OTHER,   /* another upper-layer protocol: pass-through policy */
+	L3_FRAG,    /* a fragment of a UDP datagram (or of one that may be) */
+	L3_BAD,	    /* header inconsistent with the frame */
+	L3_EXT,	    /* IPv6 extension header we do not skip */
+};
+
+struct l3_info {
+	uint32_t l3_len; /* IPv4 header, or IPv6 header + fragment header */
+	uint32_t l4_off; /* from the frame start */
+	uint32_t end;	 /* end of the datagram from the frame start (Ethernet padding after) */
+};
+
+/*
+ * mbuf dynamic field of a fragment given to rte_ip_frag: the bytes reassembly rewrites, so
+ * that the original fragments can be forwarded byte-identical (frag_split()).
+ *   IPv4: hdr = IPv4 header bytes 2..11 (total length .. header checksum)
+ *   IPv6: hdr = payload length (2 bytes) + the fragment header (8 bytes)
+ */
+struct frag_saved {
+	uint16_t frame_len; /* before reassembly trimmed the Ethernet padding */
+	uint8_t hdr[10];
+};
+
+static const struct rte_mbuf_dynfield frag_saved_desc = {
+	.name = "usher_frag_saved",
+	.size = sizeof(struct frag_saved),
+	.align = __alignof__(struct frag_saved),
 };
 
 static inline void
@@ -83,14 +132,9 @@ passthrough(const struct ush_dp_shared *sh, uint8_t ctr, uint8_t *kind)
 
 /* Ones' complement sum of the UDP datagram and its pseudo-header is 0xffff when intact. */
 static inline bool
-udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp,
+udp_cksum_ok(const struct rte_mbuf *m, const uint8_t *l3, bool v6, const struct rte_udp_hdr *udp,
 	     uint32_t l4_off, uint16_t ulen)
 {
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed psd = {ip->src_addr, ip->dst_addr, 0, IPPROTO_UDP, rte_cpu_to_be_16(ulen)};
 	uint32_t sum;
 	uint16_t raw;
 
@@ -98,53 +142,392 @@ udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, const stru
 		raw = rte_raw_cksum(udp, ulen);
 	else if (rte_raw_cksum_mbuf(m, l4_off, ulen, &raw) != 0)
 		return false;
-	sum = (uint32_t)raw + rte_raw_cksum(&psd, sizeof(psd));
+	if (v6) {
+		/* RFC 8200 §8.1: the UDP length, not the payload length (extension headers) */
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)l3;
+		struct {
+			uint8_t src[16], dst[16];
+			rte_be32_t len;
+			uint8_t zero[3], proto;
+		} __rte_packed psd6 = {.len = rte_cpu_to_be_32(ulen), .proto = IPPROTO_UDP};
+
+		memcpy(psd6.src, ip6->src_addr, 16);
+		memcpy(psd6.dst, ip6->dst_addr, 16);
+		sum = (uint32_t)raw + rte_raw_cksum(&psd6, sizeof(psd6));
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+		struct {
+			rte_be32_t src, dst;
+			uint8_t zero, proto;
+			rte_be16_t len;
+		} __rte_packed psd = {ip->src_addr, ip->dst_addr, 0, IPPROTO_UDP,
+				      rte_cpu_to_be_16(ulen)};
+
+		sum = (uint32_t)raw + rte_raw_cksum(&psd, sizeof(psd));
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
 }
 
-/*
- * L2-L4 of one outside frame (IPv4/UDP only in this version: VLAN, IPv6 and fragments follow
- * the pass-through policy). Fills the lane when the frame goes to the pipeline.
- */
-static inline void
-classify(struct ush_dp_worker *w, struct rte_mbuf *m, struct pkt_cls *c, struct ush_auth_pkt *lane,
-	 uint32_t *lin_used)
+static inline bool
+is_vlan_tpid(rte_be16_t t)
 {
-	const struct ush_dp_shared *sh = w->sh;
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *ip;
-	const struct rte_udp_hdr *udp;
-	uint32_t ihl, tot, l4_off, off, ulen, plen;
-	uint64_t fl;
-	uint16_t dport;
+	return t == RTE_BE16(RTE_ETHER_TYPE_VLAN) || t == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
+	       t == RTE_BE16(RTE_ETHER_TYPE_QINQ1);
+}
 
-	if (unlikely(m->data_len < ETH_LEN) ||
-	    eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
-		return;
+/*
+ * Ethernet header and up to VLAN_MAX 802.1Q/802.1ad tags, all in the first segment. Returns
+ * the L2 length with *type the EtherType after the tags, or 0 (runt, or a third tag).
+ */
+static inline uint32_t
+l2_parse(const struct rte_mbuf *m, rte_be16_t *type)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t off = 2 * RTE_ETHER_ADDR_LEN;
+
+	for (unsigned int tags = 0;; tags++) {
+		if (unlikely(m->data_len < off + 2))
+			return 0;
+		memcpy(type, p + off, sizeof(*type));
+		if (likely(!is_vlan_tpid(*type)))
+			return off + 2;
+		if (tags == VLAN_MAX)
+			return 0;
+		off += VLAN_LEN;
 	}
-	ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	if (unlikely(m->data_len < ETH_LEN + IP_LEN))
-		goto malformed;
+}
+
+static inline enum l3_kind
+parse_ipv4(const struct rte_mbuf *m, uint32_t l2, struct l3_info *l)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l2);
+	uint32_t ihl, tot;
+
+	if (unlikely(m->data_len < l2 + IP_LEN))
+		return L3_BAD;
 	ihl = (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
 	tot = rte_be_to_cpu_16(ip->total_length);
 	/* frames may carry Ethernet padding after the datagram, never less than it */
 	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < IP_LEN || tot < ihl ||
-		     tot > m->pkt_len - ETH_LEN || m->data_len < ETH_LEN + ihl))
-		goto malformed;
+		     tot > m->pkt_len - l2 || m->data_len < l2 + ihl))
+		return L3_BAD;
+	l->l3_len = ihl;
+	l->l4_off = l2 + ihl;
+	l->end = l2 + tot;
+	if (ip->next_proto_id != IPPROTO_UDP)
+		return L3_OTHER;
 	if (unlikely((ip->fragment_offset &
-		      rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0) ||
-	    ip->next_proto_id != IPPROTO_UDP) {
+		      rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0))
+		return L3_FRAG;
+	return L3_UDP;
+}
+
+/* IANA "IPv6 Extension Header Types" that are not walked: AH, Mobility, HIP, Shim6, tests. */
+static inline bool
+ip6_ext_unsupported(uint8_t nh)
+{
+	return nh == IPPROTO_AH || nh == 135 || nh == 139 || nh == 140 || nh == 253 || nh == 254;
+}
+
+static inline bool
+ip6_is_ext(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+	       nh == IPPROTO_DSTOPTS || ip6_ext_unsupported(nh);
+}
+
+/*
+ * IPv6 header and extension headers (all in the first segment, as RFC 7112 wants of a first
+ * fragment). ESP and every other upper-layer protocol but UDP follow the pass-through policy,
+ * as for IPv4.
+ */
+static inline enum l3_kind
+parse_ipv6(const struct rte_mbuf *m, uint32_t l2, struct l3_info *l)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(p + l2);
+	uint32_t plen, off, end;
+	uint8_t nh;
+
+	if (unlikely(m->data_len < l2 + IP6_LEN))
+		return L3_BAD;
+	plen = rte_be_to_cpu_16(ip6->payload_len);
+	/* payload length 0 announces a jumbogram (RFC 2675): not on Ethernet */
+	if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 || plen == 0 ||
+		     plen > m->pkt_len - l2 - IP6_LEN))
+		return L3_BAD;
+	off = l2 + IP6_LEN;
+	end = off + plen;
+	nh = ip6->proto;
+	l->end = end;
+	for (unsigned int k = 0; k <= IP6_EXT_MAX; k++) {
+		const uint8_t *h = p + off;
+
+		switch (nh) {
+		case IPPROTO_UDP:
+			l->l3_len = off - l2;
+			l->l4_off = off;
+			return L3_UDP;
+		case IPPROTO_HOPOPTS:
+			/* only right after the IPv6 header (RFC 8200 §4.1) */
+			if (unlikely(off != l2 + IP6_LEN))
+				return L3_BAD;
+			/* fall through */
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (unlikely(off + 8 > end || off + 8 > m->data_len))
+				return L3_BAD;
+			nh = h[0];
+			off += ((uint32_t)h[1] + 1) * 8;
+			if (unlikely(off > end || off > m->data_len))
+				return L3_BAD;
+			continue;
+		case IPPROTO_FRAGMENT:
+			/* rte_ip_frag (22.11) wants the fragment header right after the IPv6 one */
+			if (off != l2 + IP6_LEN)
+				return L3_EXT;
+			if (unlikely(off + FH6_LEN > end || off + FH6_LEN > m->data_len))
+				return L3_BAD;
+			l->l3_len = IP6_LEN + FH6_LEN;
+			l->l4_off = off + FH6_LEN;
+			/* UDP, or headers walked once the datagram is whole */
+			return h[0] == IPPROTO_UDP || ip6_is_ext(h[0]) ? L3_FRAG : L3_OTHER;
+		default:
+			return ip6_ext_unsupported(nh) ? L3_EXT : L3_OTHER;
+		}
+	}
+	return L3_EXT;
+}
+
+/*
+ * Count what one rte_ip_frag call put on the death row (entries from..cnt): the fragments of
+ * the train m made invalid (m among them), m alone when the table had no room for a new train,
+ * or fragments of trains that expired and were evicted on the way (m elsewhere or NULL).
+ * A train's held fragments have no outcome until then (docs/counters.md).
+ */
+static inline unsigned int
+frag_account(struct ush_dp_worker *w, uint32_t from, const struct rte_mbuf *m)
+{
+	const struct rte_ip_frag_death_row *dr = w->frag_dr;
+	unsigned int n = 0;
+	bool mine = false;
+
+	for (uint32_t i = from; i < dr->cnt; i++)
+		for (const struct rte_mbuf *s = dr->row[i]; s != NULL; s = s->next) {
+			n++;
+			mine |= s == m;
+		}
+	if (!mine)
+		w->ctr.c[USH_CTR_DROP_FRAG_TIMEOUT] += n;
+	else if (n == 1)
+		w->ctr.c[USH_CTR_DROP_FRAG_NO_ROOM]++;
+	else
+		w->ctr.c[USH_CTR_DROP_FRAG_INVALID] += n;
+	return n;
+}
+
+/*
+ * Give one fragment of a UDP datagram to the worker's reassembly table. Returns the whole
+ * datagram (a chain of the fragments, first one first) when m completed it; else NULL, with
+ * *ctr the counter of m's drop, or USH_CTR_COUNT when the table or death row now owns m.
+ */
+static struct rte_mbuf *
+frag_gather(struct ush_dp_worker *w, struct rte_mbuf *m, uint32_t l2, const struct l3_info *l,
+	    bool v6, uint64_t tsc, uint8_t *ctr)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, l2);
+	struct frag_saved *sv = RTE_MBUF_DYNFIELD(m, w->frag_off, struct frag_saved *);
+	uint32_t ofs, len = l->end - l->l4_off, from = w->frag_dr->cnt, max;
+	struct rte_mbuf *r;
+	bool more;
+
+	if (v6) {
+		const struct rte_ipv6_fragment_ext *fh =
+			(const struct rte_ipv6_fragment_ext *)(l3 + IP6_LEN);
+		uint16_t fd = rte_be_to_cpu_16(fh->frag_data);
+
+		ofs = fd & RTE_IPV6_EHDR_FO_MASK;
+		more = RTE_IPV6_GET_MF(fd) != 0;
+		max = UINT16_MAX; /* the payload length of the whole */
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+		uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
+		uint64_t fl = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+		if (unlikely(fl == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     (fl != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+			      rte_raw_cksum(ip, l->l3_len) != 0xffff))) {
+			*ctr = USH_CTR_DROP_IP_MALFORMED;
+			return NULL;
+		}
+		ofs = (uint32_t)(fo & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS;
+		more = (fo & RTE_IPV4_HDR_MF_FLAG) != 0;
+		max = UINT16_MAX - l->l3_len; /* the total length of the whole */
+	}
+	/*
+	 * Refused before the table sees them: empty fragments, non-final ones not a multiple of 8,
+	 * trains past 64 KiB, first fragments without the whole UDP header (RFC 1858, 7112), and
+	 * chained mbufs (frag_split() restores one segment per fragment).
+	 */
+	if (unlikely(len == 0 || (more && (len & 7) != 0) || ofs + len > max ||
+		     (ofs == 0 && len < UDP_LEN) || m->nb_segs != 1)) {
+		*ctr = USH_CTR_DROP_FRAG_INVALID;
+		return NULL;
+	}
+	sv->frame_len = m->data_len;
+	if (v6) {
+		memcpy(sv->hdr, l3 + offsetof(struct rte_ipv6_hdr, payload_len), 2);
+		memcpy(sv->hdr + 2, l3 + IP6_LEN, FH6_LEN);
+	} else {
+		memcpy(sv->hdr, l3 + offsetof(struct rte_ipv4_hdr, total_length), sizeof(sv->hdr));
+	}
+	m->l2_len = l2;
+	m->l3_len = l->l3_len;
+	if (v6)
+		r = rte_ipv6_frag_reassemble_packet(w->frag_tbl, w->frag_dr, m, tsc,
+						    (struct rte_ipv6_hdr *)l3,
+						    (struct rte_ipv6_fragment_ext *)(l3 + IP6_LEN));
+	else
+		r = rte_ipv4_frag_reassemble_packet(w->frag_tbl, w->frag_dr, m, tsc,
+						    (struct rte_ipv4_hdr *)l3);
+	if (unlikely(w->frag_dr->cnt != from))
+		frag_account(w, from, r == NULL ? m : NULL);
+	*ctr = USH_CTR_COUNT;
+	if (r == NULL)
+		return NULL;
+
+	/* the datagram counts one outcome, its other fragments frag_merged */
+	w->ctr.c[USH_CTR_FRAG_REASSEMBLED]++;
+	w->ctr.c[USH_CTR_FRAG_MERGED] += r->nb_segs - 1u;
+	/* checksums are checked on the whole again; reassembly leaves the IPv4 one zero */
+	r->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_RX_IP_CKSUM_MASK |
+			 RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	if (!v6) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, l2);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	return r;
+}
+
+/*
+ * Undo rte_ip_frag's reassembly to forward the original fragments byte-identical, in offset
+ * order. Each segment of the chain is one fragment whose headers are still in the buffer in
+ * front of its data (reassembly only moved data_off past them); the first fragment's rewritten
+ * header bytes, and every fragment's Ethernet padding length, are in its frag_saved field.
+ */
+static unsigned int
+frag_split(const struct ush_dp_worker *w, struct rte_mbuf *head, bool v6, struct rte_mbuf **out)
+{
+	struct rte_mbuf *s, *next;
+	unsigned int n = 0;
+
+	for (s = head; s != NULL; s = next) {
+		const struct frag_saved *sv =
+			RTE_MBUF_DYNFIELD(s, w->frag_off, const struct frag_saved *);
+
+		next = s->next;
+		if (s == head && v6) {
+			uint8_t *p;
+
+			/* reassembly moved L2 + IPv6 header over the fragment header */
+			s->data_off = (uint16_t)(s->data_off - FH6_LEN);
+			p = rte_pktmbuf_mtod(s, uint8_t *);
+			memmove(p, p + FH6_LEN, s->l2_len + IP6_LEN);
+			p += s->l2_len;
+			memcpy(p + offsetof(struct rte_ipv6_hdr, payload_len), sv->hdr, 2);
+			p[offsetof(struct rte_ipv6_hdr, proto)] = IPPROTO_FRAGMENT;
+			memcpy(p + IP6_LEN, sv->hdr + 2, FH6_LEN);
+		} else if (s == head) {
+			memcpy(rte_pktmbuf_mtod_offset(s, uint8_t *, s->l2_len) +
+				       offsetof(struct rte_ipv4_hdr, total_length),
+			       sv->hdr, sizeof(sv->hdr));
+		} else {
+			s->data_off = (uint16_t)(s->data_off - s->l2_len - s->l3_len);
+		}
+		s->ol_flags &= ~RTE_MBUF_F_TX_IP_CKSUM;
+		s->data_len = sv->frame_len;
+		s->pkt_len = sv->frame_len;
+		s->nb_segs = 1;
+		s->next = NULL;
+		out[n++] = s;
+	}
+	return n;
+}
+
+/*
+ * L2-L4 of one outside frame: Ethernet with up to two VLAN tags, IPv4 or IPv6 (extension
+ * headers walked), UDP. Fragments of UDP datagrams go to the reassembly table; the frame that
+ * completes a datagram is replaced by the whole (*mp) and classified as one. Fills the lane
+ * when the frame goes to the pipeline.
+ */
+static inline void
+classify(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c,
+	 struct ush_auth_pkt *lane, uint32_t *lin_used, uint64_t tsc)
+{
+	const struct ush_dp_shared *sh = w->sh;
+	struct rte_mbuf *m = *mp;
+	const struct rte_udp_hdr *udp;
+	const uint8_t *l3;
+	struct l3_info l;
+	enum l3_kind k;
+	rte_be16_t type = 0;
+	uint32_t l2, off, ulen, plen;
+	uint64_t fl;
+	uint16_t dport;
+	bool v6;
+
+	c->reasm = 0;
+	l2 = l2_parse(m, &type);
+	v6 = type == RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	if (unlikely(l2 == 0) || (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) && !v6)) {
 		c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
 		return;
 	}
-	l4_off = ETH_LEN + ihl;
-	if (unlikely(tot < ihl + UDP_LEN || m->data_len < l4_off + UDP_LEN))
+	c->l2_len = (uint8_t)l2;
+	c->v6 = v6;
+	for (;;) {
+		struct rte_mbuf *r;
+		uint8_t ctr;
+
+		k = v6 ? parse_ipv6(m, l2, &l) : parse_ipv4(m, l2, &l);
+		if (likely(k == L3_UDP))
+			break;
+		if (k == L3_OTHER) {
+			c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
+			return;
+		}
+		if (k == L3_EXT) {
+			c->kind = PKT_DROP;
+			c->ctr = USH_CTR_DROP_IPV6_EXT;
+			return;
+		}
+		if (k == L3_BAD || c->reasm)
+			goto malformed;
+		if (w->frag_tbl == NULL) { /* [reassembly] max_flows = 0 */
+			c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
+			return;
+		}
+		r = frag_gather(w, m, l2, &l, v6, tsc, &ctr);
+		if (r == NULL) {
+			c->kind = ctr == USH_CTR_COUNT ? PKT_GONE : PKT_DROP;
+			c->ctr = ctr;
+			*mp = ctr == USH_CTR_COUNT ? NULL : m;
+			return;
+		}
+		*mp = m = r;
+		c->reasm = 1;
+	}
+
+	l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l2);
+	if (unlikely(l.end < l.l4_off + UDP_LEN || m->data_len < l.l4_off + UDP_LEN))
 		goto malformed;
-	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, l.l4_off);
 	ulen = rte_be_to_cpu_16(udp->dgram_len);
-	if (unlikely(ulen < UDP_LEN || ulen > tot - ihl))
+	if (unlikely(ulen < UDP_LEN || ulen > l.end - l.l4_off))
 		goto malformed;
 	dport = rte_be_to_cpu_16(udp->dst_port);
 	if (!(sh->sip_port_map[dport >> 6] & (UINT64_C(1) << (dport & 63)))) {
@@ -154,24 +537,26 @@ classify(struct ush_dp_worker *w, struct rte_mbuf *m, struct pkt_cls *c, struct 
 
 	/* headed for the pipeline: the checksums must hold */
 	fl = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	if (unlikely(fl == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-		     (fl != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff)))
+	if (!v6 &&
+	    unlikely(fl == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		     (fl != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(l3, l.l3_len) != 0xffff)))
 		goto malformed;
 	fl = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	if (unlikely(fl == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	/* a zero UDP checksum means "none" in IPv4 and is invalid in IPv6 (RFC 8200 §8.1) */
+	if (unlikely(fl == RTE_MBUF_F_RX_L4_CKSUM_BAD || (v6 && udp->dgram_cksum == 0) ||
 		     (fl != RTE_MBUF_F_RX_L4_CKSUM_GOOD && udp->dgram_cksum != 0 &&
-		      !udp_cksum_ok(m, ip, udp, l4_off, (uint16_t)ulen)))) {
+		      !udp_cksum_ok(m, l3, v6, udp, l.l4_off, (uint16_t)ulen)))) {
 		c->kind = PKT_DROP;
 		c->ctr = USH_CTR_DROP_UDP_CHECKSUM;
 		return;
 	}
 
-	off = l4_off + UDP_LEN;
+	off = l.l4_off + UDP_LEN;
 	plen = ulen - UDP_LEN;
 	if (likely(off + plen <= m->data_len)) {
 		lane->sip = rte_pktmbuf_mtod_offset(m, const char *, off);
 	} else {
-		/* payload spans segments: the pipeline wants it contiguous */
+		/* payload spans segments (jumbo, reassembled): the pipeline wants it contiguous */
 		if (unlikely(*lin_used + plen > w->lin_size)) {
 			c->kind = PKT_DROP;
 			c->ctr = USH_CTR_DROP_SIP_MALFORMED;
@@ -182,29 +567,36 @@ classify(struct ush_dp_worker *w, struct rte_mbuf *m, struct pkt_cls *c, struct 
 	}
 	lane->sip_len = (uint16_t)plen;
 	lane->flags = 0;
-	lane->src.af = AF_INET;
-	memcpy(lane->src.addr, &ip->src_addr, 4);
+	if (v6) {
+		lane->src.af = AF_INET6;
+		memcpy(lane->src.addr, ((const struct rte_ipv6_hdr *)l3)->src_addr, 16);
+	} else {
+		lane->src.af = AF_INET;
+		memcpy(lane->src.addr, &((const struct rte_ipv4_hdr *)l3)->src_addr, 4);
+	}
 	lane->src.port = rte_be_to_cpu_16(udp->src_port);
 	c->kind = PKT_SIP;
-	c->ihl = (uint8_t)ihl;
+	c->l4_off = (uint16_t)l.l4_off;
 	return;
 malformed:
 	c->kind = PKT_DROP;
 	c->ctr = USH_CTR_DROP_IP_MALFORMED;
 }
 
-/* Ethernet and IPv4 headers of a reply frame (or fragment) whose payload is in place. */
+/* Ethernet header and VLAN tags of a reply: the request's, addresses swapped, same tags. */
 static inline void
-reply_l2l3(struct rte_mbuf *m, const struct ush_dp_port *port, const struct rte_ether_hdr *req_eth,
-	   const struct rte_ipv4_hdr *req_ip, uint16_t ip_payload, uint16_t id, uint16_t frag,
-	   bool has_udp)
+reply_l2(uint8_t *dst, const uint8_t *req, uint32_t l2_len)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memcpy(dst, req + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN);
+	memcpy(dst + RTE_ETHER_ADDR_LEN, req, RTE_ETHER_ADDR_LEN);
+	memcpy(dst + 2 * RTE_ETHER_ADDR_LEN, req + 2 * RTE_ETHER_ADDR_LEN,
+	       l2_len - 2 * RTE_ETHER_ADDR_LEN);
+}
 
-	rte_ether_addr_copy(&req_eth->src_addr, &eth->dst_addr);
-	rte_ether_addr_copy(&req_eth->dst_addr, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+static inline void
+reply_ip4(struct rte_ipv4_hdr *ip, const struct rte_ipv4_hdr *req_ip, uint16_t ip_payload,
+	  uint16_t id, uint16_t frag)
+{
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = req_ip->type_of_service & 0xfc; /* same DSCP, no ECN */
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_LEN + ip_payload));
@@ -215,42 +607,81 @@ reply_l2l3(struct rte_mbuf *m, const struct ush_dp_port *port, const struct rte_
 	ip->src_addr = req_ip->dst_addr;
 	ip->dst_addr = req_ip->src_addr;
 	ip->hdr_checksum = 0;
-	m->l2_len = ETH_LEN;
+}
+
+static inline void
+reply_ip6(struct rte_ipv6_hdr *ip6, const struct rte_ipv6_hdr *req, uint16_t plen, uint8_t proto)
+{
+	uint32_t dscp = rte_be_to_cpu_32(req->vtc_flow) & RTE_IPV6_HDR_DSCP_MASK; /* no ECN */
+
+	ip6->vtc_flow = rte_cpu_to_be_32(UINT32_C(6) << 28 | dscp);
+	ip6->payload_len = rte_cpu_to_be_16(plen);
+	ip6->proto = proto;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, req->dst_addr, 16);
+	memcpy(ip6->dst_addr, req->src_addr, 16);
+}
+
+/*
+ * Checksums of a reply frame whose headers and payload are in place: the IPv4 header's, and
+ * the UDP one of an unfragmented reply (fragments carry theirs precomputed), by the device when
+ * it can.
+ */
+static inline void
+reply_cksum(struct rte_mbuf *m, const struct ush_dp_port *port, uint32_t l2_len, bool v6,
+	    bool whole)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, l2_len);
+
+	m->l2_len = l2_len;
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip6 + 1);
+
+		m->l3_len = IP6_LEN;
+		if (!whole)
+			return;
+		if (port->tx_cksum_offload) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+		} else {
+			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+		}
+		return;
+	}
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
 	m->l3_len = IP_LEN;
 	if (port->tx_cksum_offload) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-		if (has_udp) {
-			struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-
+		if (whole) {
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		}
 	} else {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (whole)
+			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	}
 }
 
 /*
- * A reply larger than the MTU goes out as IPv4 fragments (RFC 3261 §18.1.1 leaves large UDP
- * responses to IP fragmentation). The UDP checksum spans all fragments: computed here.
+ * A reply larger than the MTU goes out as IP fragments (RFC 3261 §18.1.1 leaves large UDP
+ * responses to IP fragmentation; IPv6 with a fragment header, RFC 8200 §4.5). The UDP checksum
+ * spans all fragments: computed here.
  */
 static unsigned int
-reply_fragments(struct ush_dp_worker *w, const struct rte_mbuf *req, uint32_t ihl,
+reply_fragments(struct ush_dp_worker *w, const struct rte_mbuf *req, const struct pkt_cls *c,
 		const struct ush_auth_pkt *p, struct rte_mbuf **out)
 {
 	const struct ush_dp_port *port = &w->sh->port[USH_DP_OUTSIDE];
-	const struct rte_ether_hdr *req_eth = rte_pktmbuf_mtod(req, const struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *req_ip = (const struct rte_ipv4_hdr *)(req_eth + 1);
-	const struct rte_udp_hdr *req_udp =
-		(const struct rte_udp_hdr *)((const uint8_t *)req_ip + ihl);
-	uint32_t dlen = UDP_LEN + p->reply_len, chunk = (port->mtu - IP_LEN) & ~7u, done = 0;
+	const uint8_t *rq = rte_pktmbuf_mtod(req, const uint8_t *);
+	const uint8_t *req_l3 = rq + c->l2_len;
+	const struct rte_udp_hdr *req_udp = (const struct rte_udp_hdr *)(rq + c->l4_off);
+	uint32_t l2 = c->l2_len, hl = c->v6 ? IP6_LEN + FH6_LEN : IP_LEN;
+	uint32_t dlen = UDP_LEN + p->reply_len, chunk = (port->mtu - hl) & ~7u, done = 0, id;
 	struct rte_udp_hdr udp;
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed psd = {req_ip->src_addr, req_ip->dst_addr, 0, IPPROTO_UDP,
-			      rte_cpu_to_be_16((uint16_t)dlen)};
 	unsigned int n = 0;
 	uint32_t sum;
 
@@ -258,34 +689,70 @@ reply_fragments(struct ush_dp_worker *w, const struct rte_mbuf *req, uint32_t ih
 	udp.dst_port = rte_cpu_to_be_16(p->reply_port);
 	udp.dgram_len = rte_cpu_to_be_16((uint16_t)dlen);
 	udp.dgram_cksum = 0;
-	sum = (uint32_t)rte_raw_cksum(&psd, sizeof(psd)) + rte_raw_cksum(&udp, UDP_LEN) +
-	      rte_raw_cksum(p->reply, p->reply_len);
+	if (c->v6) {
+		const struct rte_ipv6_hdr *req6 = (const struct rte_ipv6_hdr *)req_l3;
+		struct {
+			uint8_t src[16], dst[16];
+			rte_be32_t len;
+			uint8_t zero[3], proto;
+		} __rte_packed psd6 = {.len = rte_cpu_to_be_32(dlen), .proto = IPPROTO_UDP};
+
+		memcpy(psd6.src, req6->dst_addr, 16);
+		memcpy(psd6.dst, req6->src_addr, 16);
+		sum = rte_raw_cksum(&psd6, sizeof(psd6));
+		id = w->ip6_frag_id++;
+	} else {
+		const struct rte_ipv4_hdr *req_ip = (const struct rte_ipv4_hdr *)req_l3;
+		struct {
+			rte_be32_t src, dst;
+			uint8_t zero, proto;
+			rte_be16_t len;
+		} __rte_packed psd = {req_ip->src_addr, req_ip->dst_addr, 0, IPPROTO_UDP,
+				      rte_cpu_to_be_16((uint16_t)dlen)};
+
+		sum = rte_raw_cksum(&psd, sizeof(psd));
+		id = w->ip_id++;
+	}
+	sum += (uint32_t)rte_raw_cksum(&udp, UDP_LEN) + rte_raw_cksum(p->reply, p->reply_len);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	/* partial sums add up only at even offsets: the text starts at offset 8 */
 	udp.dgram_cksum = (uint16_t)~sum == 0 ? 0xffff : (uint16_t)~sum;
 
-	w->ip_id++;
 	while (done < dlen) {
-		uint32_t len = RTE_MIN(chunk, dlen - done);
-		uint16_t frag = (uint16_t)(done >> 3);
+		uint32_t len = RTE_MIN(chunk, dlen - done), hdr_part;
+		bool more = done + len < dlen;
 		struct rte_mbuf *m;
 		uint8_t *dst;
-		uint32_t hdr_part;
 
-		if (done + len < dlen)
-			frag |= RTE_IPV4_HDR_MF_FLAG;
 		m = rte_pktmbuf_alloc(port->pool);
 		if (m == NULL)
 			goto out_free_frags;
-		dst = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + IP_LEN + len));
+		dst = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + hl + len));
 		if (dst == NULL) {
 			rte_pktmbuf_free(m);
 			goto out_free_frags;
 		}
 		out[n++] = m;
-		reply_l2l3(m, port, req_eth, req_ip, (uint16_t)len, w->ip_id, frag, false);
-		dst += ETH_LEN + IP_LEN;
+		reply_l2(dst, rq, l2);
+		if (c->v6) {
+			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(dst + l2);
+			struct rte_ipv6_fragment_ext *fh =
+				(struct rte_ipv6_fragment_ext *)(ip6 + 1);
+
+			reply_ip6(ip6, (const struct rte_ipv6_hdr *)req_l3,
+				  (uint16_t)(FH6_LEN + len), IPPROTO_FRAGMENT);
+			fh->next_header = IPPROTO_UDP;
+			fh->reserved = 0;
+			fh->frag_data = rte_cpu_to_be_16((uint16_t)(done | (more ? 1u : 0u)));
+			fh->id = rte_cpu_to_be_32(id);
+		} else {
+			reply_ip4((struct rte_ipv4_hdr *)(dst + l2),
+				  (const struct rte_ipv4_hdr *)req_l3, (uint16_t)len, (uint16_t)id,
+				  (uint16_t)((done >> 3) | (more ? RTE_IPV4_HDR_MF_FLAG : 0)));
+		}
+		reply_cksum(m, port, l2, c->v6, false);
+		dst += l2 + hl;
 		hdr_part = done < UDP_LEN ? RTE_MIN(UDP_LEN - done, len) : 0;
 		if (hdr_part > 0)
 			memcpy(dst, (const uint8_t *)&udp + done, hdr_part);
@@ -300,49 +767,86 @@ out_free_frags:
 }
 
 /*
- * The reply to a request: Ethernet and IPv4 addresses swapped, UDP from the port the request
- * was sent to, to the port the pipeline chose. Returns the number of frames (fragments), 0 when
- * no mbuf was free.
+ * The reply to a request: Ethernet addresses (same VLAN tags) and IP addresses swapped, UDP
+ * from the port the request was sent to, to the port the pipeline chose. Returns the number of
+ * frames (fragments), 0 when no mbuf was free.
  */
 static inline unsigned int
-build_reply(struct ush_dp_worker *w, const struct rte_mbuf *req, uint32_t ihl,
+build_reply(struct ush_dp_worker *w, const struct rte_mbuf *req, const struct pkt_cls *c,
 	    const struct ush_auth_pkt *p, struct rte_mbuf **out)
 {
 	const struct ush_dp_port *port = &w->sh->port[USH_DP_OUTSIDE];
-	const struct rte_ether_hdr *req_eth = rte_pktmbuf_mtod(req, const struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *req_ip = (const struct rte_ipv4_hdr *)(req_eth + 1);
-	const struct rte_udp_hdr *req_udp =
-		(const struct rte_udp_hdr *)((const uint8_t *)req_ip + ihl);
-	uint32_t ulen = UDP_LEN + p->reply_len;
-	struct rte_ipv4_hdr *ip;
+	const uint8_t *rq = rte_pktmbuf_mtod(req, const uint8_t *);
+	const struct rte_udp_hdr *req_udp = (const struct rte_udp_hdr *)(rq + c->l4_off);
+	uint32_t l2 = c->l2_len, l3 = c->v6 ? IP6_LEN : IP_LEN, ulen = UDP_LEN + p->reply_len;
 	struct rte_udp_hdr *udp;
 	struct rte_mbuf *m;
-	char *frame;
+	uint8_t *frame;
 
-	if (unlikely(IP_LEN + ulen > port->mtu))
-		return reply_fragments(w, req, ihl, p, out);
+	if (unlikely(l3 + ulen > port->mtu))
+		return reply_fragments(w, req, c, p, out);
 	m = rte_pktmbuf_alloc(port->pool);
 	if (unlikely(m == NULL))
 		return 0;
-	frame = rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + IP_LEN + ulen));
+	frame = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + l3 + ulen));
 	if (unlikely(frame == NULL)) {
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	ip = (struct rte_ipv4_hdr *)(frame + ETH_LEN);
-	udp = (struct rte_udp_hdr *)(ip + 1);
+	reply_l2(frame, rq, l2);
+	udp = (struct rte_udp_hdr *)(frame + l2 + l3);
 	udp->src_port = req_udp->dst_port;
 	udp->dst_port = rte_cpu_to_be_16(p->reply_port);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
 	memcpy(udp + 1, p->reply, p->reply_len);
-	/* the IPv4 header first: the UDP checksum covers its addresses */
-	reply_l2l3(m, port, req_eth, req_ip, (uint16_t)ulen, w->ip_id++, RTE_IPV4_HDR_DF_FLAG,
-		   true);
-	if (!port->tx_cksum_offload)
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	/* the IP header first: the UDP checksum covers its addresses */
+	if (c->v6)
+		reply_ip6((struct rte_ipv6_hdr *)(frame + l2),
+			  (const struct rte_ipv6_hdr *)(rq + l2), (uint16_t)ulen, IPPROTO_UDP);
+	else
+		reply_ip4((struct rte_ipv4_hdr *)(frame + l2),
+			  (const struct rte_ipv4_hdr *)(rq + l2), (uint16_t)ulen, w->ip_id++,
+			  RTE_IPV4_HDR_DF_FLAG);
+	reply_cksum(m, port, l2, c->v6, true);
 	out[0] = m;
 	return 1;
+}
+
+/* Forward inward: a reassembled datagram as its original fragments. */
+static inline void
+send_inward(struct ush_dp_worker *w, struct ush_dp_txbuf *b, struct rte_mbuf *m,
+	    const struct pkt_cls *c)
+{
+	struct rte_mbuf *frags[RTE_LIBRTE_IP_FRAG_MAX_FRAG];
+	unsigned int nf;
+
+	if (likely(!c->reasm)) {
+		send_one(w, b, m);
+		return;
+	}
+	nf = frag_split(w, m, c->v6, frags);
+	for (unsigned int k = 0; k < nf; k++)
+		send_one(w, b, frags[k]);
+}
+
+/*
+ * Free the fragments of trains older than [reassembly] timeout_ms, counted drop_frag_timeout.
+ * Returns how many. tsc = UINT64_MAX flushes the table (at most a death row at a time).
+ */
+static unsigned int
+frag_expire(struct ush_dp_worker *w, uint64_t tsc)
+{
+	unsigned int n;
+
+	if (w->frag_tbl == NULL)
+		return 0;
+	rte_ip_frag_table_del_expired_entries(w->frag_tbl, w->frag_dr, tsc);
+	if (likely(w->frag_dr->cnt == 0))
+		return 0;
+	n = frag_account(w, 0, NULL);
+	rte_ip_frag_free_death_row(w->frag_dr, USH_DP_PREFETCH);
+	return n;
 }
 
 static inline uint32_t
@@ -387,12 +891,20 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 	for (i = 0; i < n; i++) {
 		if (i + USH_DP_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + USH_DP_PREFETCH], void *));
-		classify(w, pkts[i], &cls[i], &lanes[n_lanes], &lin_used);
+		classify(w, &pkts[i], &cls[i], &lanes[n_lanes], &lin_used, tsc);
 		if (cls[i].kind == PKT_SIP)
 			cls[i].lane = (uint8_t)n_lanes++;
 	}
-	if (n_lanes > 0)
+	/* fragments of invalid, expired or unplaceable trains, counted already */
+	if (unlikely(w->frag_dr != NULL && w->frag_dr->cnt > 0))
+		rte_ip_frag_free_death_row(w->frag_dr, USH_DP_PREFETCH);
+	if (n_lanes > 0) {
+		/* facts the pipeline decides on: [lists] (lists.c) and [overload] */
+		ush_dp_lists_lookup(&w->sh->lists, lanes, n_lanes);
+		if (ush_dp_overloaded(w, n))
+			ush_dp_shed(lanes, n_lanes);
 		ush_auth_process_burst(w->auth, lanes, n_lanes, now_seconds(w->sh, tsc));
+	}
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -403,11 +915,13 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 		switch (cls[i].kind) {
 		case PKT_FWD:
 			w->ctr.c[cls[i].ctr]++;
-			send_one(w, in_tx, m);
+			send_inward(w, in_tx, m, &cls[i]);
 			continue;
 		case PKT_DROP:
 			w->ctr.c[cls[i].ctr]++;
 			rte_pktmbuf_free(m);
+			continue;
+		case PKT_GONE:
 			continue;
 		default:
 			break;
@@ -417,10 +931,10 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 		switch (p->action) {
 		case USH_AUTH_FORWARD:
 			w->ctr.c[p->ctr]++;
-			send_one(w, in_tx, m);
+			send_inward(w, in_tx, m, &cls[i]);
 			break;
 		case USH_AUTH_REPLY:
-			nf = build_reply(w, m, cls[i].ihl, p, frames);
+			nf = build_reply(w, m, &cls[i], p, frames);
 			if (unlikely(nf == 0)) {
 				/* the outcome is what happened to the frame: no reply left */
 				w->ctr.c[USH_CTR_DROP_NO_MBUF]++;
@@ -482,6 +996,7 @@ ush_dp_worker_main(void *arg)
 			for (unsigned int d = 0; d < USH_DP_NPORTS; d++)
 				if (w->tx[d].len > 0)
 					send_burst(w, &w->tx[d]);
+			frag_expire(w, cur);
 			prev_tsc = cur;
 		}
 		n = rte_eth_rx_burst(out_port, q, pkts, USH_DP_BURST);
@@ -497,8 +1012,41 @@ ush_dp_worker_main(void *arg)
 	for (unsigned int d = 0; d < USH_DP_NPORTS; d++)
 		if (w->tx[d].len > 0)
 			send_burst(w, &w->tx[d]);
+	/* trains still incomplete: dropped and counted before the exit report */
+	while (frag_expire(w, UINT64_MAX) > 0)
+		;
 	rte_rcu_qsbr_thread_offline(sh->rcu, w->id);
 	rte_rcu_qsbr_thread_unregister(sh->rcu, w->id);
+	return 0;
+}
+
+/* The worker's reassembly table ([reassembly]), on its socket; none when max_flows is 0. */
+static int
+frag_setup(struct ush_dp_worker *w)
+{
+	const struct ush_dp_shared *sh = w->sh;
+	int socket = (int)rte_socket_id();
+	uint64_t cycles;
+
+	w->ip6_frag_id = (uint32_t)w->id << 24;
+	if (sh->reasm_max_flows == 0)
+		return 0;
+	w->frag_off = rte_mbuf_dynfield_register(&frag_saved_desc);
+	if (w->frag_off < 0)
+		return -rte_errno;
+	cycles = rte_get_tsc_hz() * sh->reasm_timeout_ms / 1000;
+	/* buckets of 4, two per key: 4 slots per train keep a full bucket rare below max_flows */
+	w->frag_tbl = rte_ip_frag_table_create(sh->reasm_max_flows, 4, sh->reasm_max_flows, cycles,
+					       socket);
+	if (w->frag_tbl == NULL)
+		return -ENOMEM;
+	w->frag_dr =
+		rte_zmalloc_socket("ush_frag_dr", sizeof(*w->frag_dr), RTE_CACHE_LINE_SIZE, socket);
+	if (w->frag_dr == NULL) {
+		rte_ip_frag_table_destroy(w->frag_tbl);
+		w->frag_tbl = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -507,6 +1055,7 @@ ush_dp_worker_setup(void *arg)
 {
 	struct ush_dp_worker *w = arg;
 	const struct ush_dp_shared *sh = w->sh;
+	int rc;
 
 	/* runs on the worker's lcore so that what the pipeline allocates is local to it */
 	w->lin = rte_malloc_socket("ush_lin", LIN_SIZE, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
@@ -530,6 +1079,15 @@ ush_dp_worker_setup(void *arg)
 		w->lin = NULL;
 		return -w->create_err;
 	}
+	rc = frag_setup(w);
+	if (rc < 0) {
+		w->create_err = -rc;
+		ush_auth_worker_free(w->auth);
+		w->auth = NULL;
+		rte_free(w->lin);
+		w->lin = NULL;
+		return rc;
+	}
 	return 0;
 }
 
@@ -539,6 +1097,9 @@ ush_dp_worker_free(struct ush_dp_worker *w)
 	if (w == NULL)
 		return;
 	ush_auth_worker_free(w->auth);
+	if (w->frag_tbl != NULL)
+		rte_ip_frag_table_destroy(w->frag_tbl);
+	rte_free(w->frag_dr);
 	rte_free(w->lin);
 	rte_free(w);
 }
