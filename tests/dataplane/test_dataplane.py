@@ -1512,11 +1512,12 @@ def tc_two_workers(c):
 # ---------------------------------------------------------------------------------------------
 
 
-def run_case(name):
-    fn = CASES[name]
+def run_case(name, cases=None, case_class=None, prefix="dp"):
+    """Run one case in a fresh directory; 0 ok, 1 failed, SKIP when EAL cannot start."""
+    fn = (cases or CASES)[name]
     keep = os.environ.get("USHER_TEST_KEEP") == "1"
-    workdir = tempfile.mkdtemp(prefix="usher-dp-%s-" % name)
-    c = Case(name, workdir)
+    workdir = tempfile.mkdtemp(prefix="usher-%s-%s-" % (prefix, name))
+    c = (case_class or Case)(name, workdir)
     try:
         fn(c)
     except Skip as e:
@@ -1539,24 +1540,26 @@ def run_case(name):
     return 0
 
 
-def main(argv):
+def main(argv, cases=None, case_class=None, prefix="dp", doc=None):
+    """Command line of every dataplane driver: USHER USHER_EXPLAIN COUNTERS_H CASE..."""
     global USHER, EXPLAIN, COUNTER_NAMES
+    cases = cases or CASES
     if len(argv) < 4:
-        print(__doc__)
+        print(doc or __doc__)
         return 2
     USHER, EXPLAIN = os.path.abspath(argv[0]), os.path.abspath(argv[1])
     COUNTER_NAMES = counter_names(argv[2])
-    names = list(CASES) if argv[3:] == ["all"] else argv[3:]
+    names = list(cases) if argv[3:] == ["all"] else argv[3:]
     for n in names:
-        if n not in CASES:
-            print("unknown case %s; cases: %s" % (n, " ".join(CASES)))
+        if n not in cases:
+            print("unknown case %s; cases: %s" % (n, " ".join(cases)))
             return 2
     if shutil.which("tshark") is None:
         print("tshark not found (scripts/setup installs it)")
         return 1
     rc = 0
     for n in names:
-        r = run_case(n)
+        r = run_case(n, cases, case_class, prefix)
         if r == SKIP:
             return SKIP
         rc = rc or r

@@ -25,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -501,51 +500,8 @@ def tc_telemetry(c):
 # ---------------------------------------------------------------------------------------------
 
 
-def run_case(name):
-    keep = os.environ.get("USHER_TEST_KEEP") == "1"
-    workdir = tempfile.mkdtemp(prefix="usher-prot-%s-" % name)
-    c = ProtCase(name, workdir)
-    try:
-        CASES[name](c)
-    except Skip as e:
-        print("SKIP %s: %s" % (name, e))
-        return tdp.SKIP
-    except Fail as e:
-        c.failures.append(str(e))
-        print("FAIL:", e)
-    finally:
-        if keep:
-            print("run directory kept: %s" % workdir)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if c.failures:
-        print("%s: %d check(s) failed" % (name, len(c.failures)))
-        return 1
-    print("%s: ok" % name)
-    return 0
-
-
 def main(argv):
-    if len(argv) < 4:
-        print(__doc__)
-        return 2
-    tdp.USHER, tdp.EXPLAIN = os.path.abspath(argv[0]), os.path.abspath(argv[1])
-    tdp.COUNTER_NAMES = tdp.counter_names(argv[2])
-    names = list(CASES) if argv[3:] == ["all"] else argv[3:]
-    for n in names:
-        if n not in CASES:
-            print("unknown case %s; cases: %s" % (n, " ".join(CASES)))
-            return 2
-    if shutil.which("tshark") is None:
-        print("tshark not found (scripts/setup installs it)")
-        return 1
-    rc = 0
-    for n in names:
-        r = run_case(n)
-        if r == tdp.SKIP:
-            return tdp.SKIP
-        rc = rc or r
-    return rc
+    return tdp.main(argv, CASES, ProtCase, "prot", __doc__)
 
 
 if __name__ == "__main__":

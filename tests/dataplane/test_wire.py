@@ -27,9 +27,7 @@ import ipaddress
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
@@ -623,52 +621,8 @@ def tc_frag_ipv6(c):
 # ---------------------------------------------------------------------------------------------
 
 
-def run_case(name):
-    fn = CASES[name]
-    keep = os.environ.get("USHER_TEST_KEEP") == "1"
-    workdir = tempfile.mkdtemp(prefix="usher-wire-%s-" % name)
-    c = WireCase(name, workdir)
-    try:
-        fn(c)
-    except td.Skip as e:
-        print("SKIP %s: %s" % (name, e))
-        return td.SKIP
-    except td.Fail as e:
-        c.failures.append(str(e))
-        print("FAIL:", e)
-    finally:
-        if keep:
-            print("run directory kept: %s" % workdir)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if c.failures:
-        print("%s: %d check(s) failed" % (name, len(c.failures)))
-        return 1
-    print("%s: ok" % name)
-    return 0
-
-
 def main(argv):
-    if len(argv) < 4:
-        print(__doc__)
-        return 2
-    td.USHER, td.EXPLAIN = os.path.abspath(argv[0]), os.path.abspath(argv[1])
-    td.COUNTER_NAMES = td.counter_names(argv[2])
-    names = list(CASES) if argv[3:] == ["all"] else argv[3:]
-    for n in names:
-        if n not in CASES:
-            print("unknown case %s; cases: %s" % (n, " ".join(CASES)))
-            return 2
-    if shutil.which("tshark") is None:
-        print("tshark not found (scripts/setup installs it)")
-        return 1
-    rc = 0
-    for n in names:
-        r = run_case(n)
-        if r == td.SKIP:
-            return td.SKIP
-        rc = rc or r
-    return rc
+    return td.main(argv, CASES, WireCase, "wire", __doc__)
 
 
 if __name__ == "__main__":
