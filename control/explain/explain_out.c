@@ -132,6 +132,89 @@ print_human(FILE *out, json_t *m)
 	fputc('\n', out);
 }
 
+/* Who sent what: the credentials username, else the From user, else "-". */
+static const char *
+who(json_t *m)
+{
+	json_t *auth = json_object_get(m, "auth"), *a;
+	const char *u;
+	size_t i;
+
+	for (i = 0; i < json_array_size(auth); i++) {
+		a = json_array_get(auth, i);
+		u = json_string_value(json_object_get(a, "username"));
+		if (u != NULL)
+			return u;
+	}
+	a = json_object_get(json_object_get(m, "from"), "uri");
+	u = json_string_value(json_object_get(a, "user"));
+	return u != NULL ? u : "-";
+}
+
+/*
+ * --config, human: one line per message, "frame 3 198.51.100.7:5060 REGISTER alice ->
+ * reply 401 (challenge_bad_response: ...) [SHA-256, MD5]", built from the model's keys.
+ */
+static void
+print_verdict_line(const struct ush_explain_ctx *ctx, FILE *out, json_t *m)
+{
+	json_t *frame = json_object_get(m, "frame"), *reply = json_object_get(m, "reply");
+	json_t *algos = json_object_get(reply, "algorithms");
+	const char *method = json_string_value(json_object_get(m, "method"));
+	json_t *status = json_object_get(m, "status");
+	size_t i;
+
+	if (!json_is_integer(frame))
+		fprintf(out, "%s", str(m, "source"));
+	else if (ctx->opts.multi)
+		fprintf(out, "%s frame %" JSON_INTEGER_FORMAT " %s", str(m, "source"),
+			json_integer_value(frame), str(m, "src"));
+	else
+		fprintf(out, "frame %" JSON_INTEGER_FORMAT " %s", json_integer_value(frame),
+			str(m, "src"));
+	if (!json_is_true(json_object_get(m, "ok")))
+		fprintf(out, " unparsable (%s)", str(m, "error"));
+	else if (method != NULL)
+		fprintf(out, " %s %s", method, who(m));
+	else
+		fprintf(out, " response %" JSON_INTEGER_FORMAT, json_integer_value(status));
+	fprintf(out, " -> %s", str(m, "verdict"));
+	if (json_is_object(reply))
+		fprintf(out, " %" JSON_INTEGER_FORMAT,
+			json_integer_value(json_object_get(reply, "status")));
+	fprintf(out, " (%s: %s)", str(m, "verdict_reason"), str(m, "verdict_reason_text"));
+	if (json_is_array(algos)) {
+		fputs(" [", out);
+		for (i = 0; i < json_array_size(algos); i++)
+			fprintf(out, "%s%s", i ? ", " : "",
+				json_string_value(json_array_get(algos, i)));
+		fputc(']', out);
+		if (json_is_true(json_object_get(reply, "stale")))
+			fputs(" stale=true", out);
+	}
+	if (json_is_integer(json_object_get(reply, "retry_after")))
+		fprintf(out, " Retry-After %" JSON_INTEGER_FORMAT,
+			json_integer_value(json_object_get(reply, "retry_after")));
+	if (json_is_string(json_object_get(m, "event")))
+		fprintf(out, "; event %s", str(m, "event"));
+	fputc('\n', out);
+}
+
+/* --config: run the message through the pipeline and add the verdict keys to its model. */
+static void
+decide(struct ush_explain_ctx *ctx, const struct ush_explain_origin *org, const char *buf,
+       size_t len, json_t *m)
+{
+	struct ush_explain_verdict v;
+
+	if (org->from != NULL)
+		ush_explain_engine_decide(ctx->eng, buf, len, org->from, org->dport, org->now, &v);
+	else
+		ush_explain_engine_decide(ctx->eng, buf, len, &ctx->opts.raw_src, -1, ctx->opts.now,
+					  &v);
+	ush_explain_verdict_json(&v, m);
+}
+
 int
 ush_explain_message(struct ush_explain_ctx *ctx, const struct ush_explain_origin *org,
 		    const char *buf, size_t len)
@@ -150,14 +233,61 @@ ush_explain_message(struct ush_explain_ctx *ctx, const struct ush_explain_origin
 		ctx->parsed++;
 	else
 		ctx->rejected++;
+	if (ctx->eng != NULL)
+		decide(ctx, org, buf, len, m);
 	if (ctx->opts.json) {
 		if (json_dumpf(m, stdout, JSON_COMPACT) < 0 || fputc('\n', stdout) == EOF)
 			ret = -EIO;
+	} else if (ctx->eng != NULL) {
+		print_verdict_line(ctx, stdout, m);
 	} else {
 		print_human(stdout, m);
 	}
 	json_decref(m);
 	return ret;
+}
+
+/* --config: "verdicts" (per action) and "counters" (those that moved) of the summary. */
+static void
+verdicts_json(const struct ush_explain_ctx *ctx, json_t *s)
+{
+	const uint64_t *act = ush_explain_engine_actions(ctx->eng);
+	const uint64_t *ctr = ush_explain_engine_counters(ctx->eng);
+	json_t *o = json_object();
+	int i;
+
+	for (i = USH_AUTH_FORWARD; i <= USH_AUTH_DROP; i++)
+		json_object_set_new(o, ush_explain_action_name((unsigned int)i),
+				    json_integer((json_int_t)act[i]));
+	json_object_set_new(s, "verdicts", o);
+	o = json_object();
+	for (i = 0; i < USH_CTR_COUNT; i++)
+		if (ctr[i] != 0)
+			json_object_set_new(o, ush_ctr_name((enum ush_ctr)i),
+					    json_integer((json_int_t)ctr[i]));
+	json_object_set_new(s, "counters", o);
+}
+
+static void
+verdicts_human(const struct ush_explain_ctx *ctx)
+{
+	const uint64_t *act = ush_explain_engine_actions(ctx->eng);
+	const uint64_t *ctr = ush_explain_engine_counters(ctx->eng);
+	const char *sep = ": ";
+	int i;
+
+	fprintf(stderr,
+		"usher-explain: verdicts: %" PRIu64 " forward, %" PRIu64 " reply, %" PRIu64
+		" drop\n",
+		act[USH_AUTH_FORWARD], act[USH_AUTH_REPLY], act[USH_AUTH_DROP]);
+	fprintf(stderr, "usher-explain: counters");
+	for (i = 0; i < USH_CTR_COUNT; i++) {
+		if (ctr[i] == 0)
+			continue;
+		fprintf(stderr, "%s%s %" PRIu64, sep, ush_ctr_name((enum ush_ctr)i), ctr[i]);
+		sep = ", ";
+	}
+	fputs(sep[0] == ':' ? ": none\n" : "\n", stderr);
 }
 
 void
@@ -182,6 +312,8 @@ ush_explain_summary(const struct ush_explain_ctx *ctx)
 					    json_integer((json_int_t)ctx->skipped[i]));
 		json_object_set_new(s, "skipped", k);
 		json_object_set_new(s, "input_errors", json_integer((json_int_t)ctx->input_errors));
+		if (ctx->eng != NULL)
+			verdicts_json(ctx, s);
 		k = json_object();
 		json_object_set_new(k, "summary", s);
 		if (k != NULL && json_dumpf(k, stdout, JSON_COMPACT) == 0)
@@ -208,4 +340,6 @@ ush_explain_summary(const struct ush_explain_ctx *ctx)
 		fprintf(stderr, "; %" PRIu64 " unreadable input%s", ctx->input_errors,
 			ctx->input_errors == 1 ? "" : "s");
 	fputc('\n', stderr);
+	if (ctx->eng != NULL)
+		verdicts_human(ctx);
 }

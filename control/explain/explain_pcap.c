@@ -90,6 +90,17 @@ format_addr(char *out, int af, const uint8_t *addr, int port)
 		snprintf(out, USH_EXPLAIN_ADDR_LEN, "%s:%d", ip, port);
 }
 
+/* The source as the pipeline sees it (ush_auth_pkt.src), and the destination port. */
+static void
+set_from(struct ush_explain_frame *fr, int af, const uint8_t *addr, size_t len, uint16_t sport,
+	 uint16_t dport)
+{
+	fr->from.af = (uint8_t)af;
+	memcpy(fr->from.addr, addr, len);
+	fr->from.port = sport;
+	fr->dport = dport;
+}
+
 /*
  * UDP header at p, with `avail` captured bytes after it and `iplen` bytes that the IP header
  * says belong to the datagram. Addresses are copied by the caller once the ports are known.
@@ -145,6 +156,7 @@ decode_ipv4(const uint8_t *p, size_t avail, struct ush_explain_frame *fr)
 	skip = decode_udp(p + ihl, avail - ihl, tot - ihl, fr, &sport, &dport);
 	format_addr(fr->src, AF_INET, p + 12, sport);
 	format_addr(fr->dst, AF_INET, p + 16, dport);
+	set_from(fr, AF_INET, p + 12, 4, sport, dport);
 	return skip;
 }
 
@@ -192,6 +204,7 @@ decode_ipv6(const uint8_t *p, size_t avail, struct ush_explain_frame *fr)
 	skip = decode_udp(p + off, avail - off, end - off, fr, &sport, &dport);
 	format_addr(fr->src, AF_INET6, p + 8, sport);
 	format_addr(fr->dst, AF_INET6, p + 24, dport);
+	set_from(fr, AF_INET6, p + 8, 16, sport, dport);
 	return skip;
 }
 
@@ -362,6 +375,9 @@ ush_explain_pcap(struct ush_explain_ctx *ctx, const char *name, FILE *fp)
 		org.frame = frame;
 		org.src = fr.src;
 		org.dst = fr.dst;
+		org.from = &fr.from;
+		org.dport = fr.dport;
+		org.now = (uint32_t)hdr->ts.tv_sec;
 		ret = ush_explain_message(ctx, &org, (const char *)fr.payload, fr.len);
 		if (ret < 0)
 			goto out_close;

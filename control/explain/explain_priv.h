@@ -15,6 +15,11 @@
  * The human output walks the same object, so a field added to the model (for instance a
  * digest verdict per Authorization header, in ush_explain_auth_json()) shows in both formats
  * without touching the renderers.
+ *
+ * With --config, each message also goes through the workers' decision pipeline
+ * (explain_verdict.c: ush_auth_process_burst() one packet at a time, in capture order, with
+ * the capture's clock), which adds the verdict keys to the model. The configuration is read
+ * by usher's own reader (explain_conf.c, linked only when DPDK's rte_cfgfile is available).
  */
 
 #ifndef EXPLAIN_PRIV_H
@@ -27,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "ush_auth.h"
 #include "ush_sip.h"
 
 /**
@@ -58,6 +64,10 @@ struct ush_explain_opts {
 	bool json;            /**< one JSON object per line instead of the human format */
 	const char *password; /**< --password: check every response with this password */
 	const char *ha1_hex;  /**< --ha1: check every response with this HA1 (hex) */
+	const char *config;   /**< --config: decide on every message like a worker */
+	uint32_t now;	      /**< --now: clock of raw messages (default: time of the run) */
+	struct ush_reply_source raw_src; /**< --src: source of raw messages */
+	bool multi;	      /**< more than one FILE: name it on each verdict line */
 };
 
 struct ush_digest_ctx;
@@ -72,6 +82,7 @@ struct ush_explain_ctx {
 	uint64_t skipped[USH_EXPLAIN_SKIP_COUNT];
 	uint64_t input_errors; /**< inputs that could not be read: exit code 2 */
 	struct ush_digest_ctx *dctx; /**< batch engine, only with --password or --ha1 */
+	struct ush_explain_engine *eng; /**< decision pipeline, only with --config */
 };
 
 /** Where a message came from. Pcap fields are NULL / 0 for a raw file. */
@@ -80,6 +91,10 @@ struct ush_explain_origin {
 	uint64_t frame;	    /**< 1-based pcap frame number; 0 for a raw file */
 	const char *src;    /**< "192.0.2.1:5060" or "[2001:db8::1]:5060" */
 	const char *dst;
+	/* for the decision pipeline (--config) */
+	const struct ush_reply_source *from; /**< source address and port */
+	int dport;	/**< UDP destination port; -1 for a raw message (always SIP) */
+	uint32_t now;	/**< capture timestamp, seconds */
 };
 
 /** Longest "[ipv6%scope]:port" text, NUL included. */
@@ -92,6 +107,8 @@ struct ush_explain_frame {
 	char dst[USH_EXPLAIN_ADDR_LEN];
 	const uint8_t *payload;
 	size_t len;
+	struct ush_reply_source from; /**< source address and UDP port, for the pipeline */
+	uint16_t dport;		      /**< UDP destination port */
 };
 
 /* explain_pcap.c */
@@ -152,6 +169,87 @@ void ush_explain_check_json(const struct ush_explain_ctx *ctx, json_t *o, const 
  * reader safely. Every other byte, backslash included, is kept as is.
  */
 json_t *ush_explain_text(const char *s, size_t len);
+
+/* explain_verdict.c: the workers' pipeline, EAL-free */
+
+/** One [lists] prefix: flag is USH_AUTH_PKT_BLOCK or USH_AUTH_PKT_ALLOW. */
+struct ush_explain_prefix {
+	uint8_t addr[16]; /**< network byte order; IPv4 in the first 4 bytes */
+	uint8_t af;	  /**< AF_INET or AF_INET6 */
+	uint8_t depth;
+	uint8_t flag;
+};
+
+/** Longest nonce secret read from nonce_secret_file (usher's own limit). */
+#define USH_EXPLAIN_SECRET_MAX 4096
+
+/** What the pipeline needs, as usher sets it up from usher.ini (explain_conf.c). */
+struct ush_explain_setup {
+	struct ush_auth_conf auth;
+	struct ush_credtab *creds; /**< owned; NULL means an empty table */
+	uint8_t secret[USH_EXPLAIN_SECRET_MAX];
+	size_t secret_len;	      /**< 0: no nonce_secret_file, a random secret */
+	unsigned int nc_table_order;
+	unsigned int guard_table_order;
+	uint64_t sip_port_map[65536 / 64]; /**< bit per UDP destination port of [sip] ports */
+	bool passthrough_drop;		   /**< [policy] passthrough = drop */
+	struct ush_explain_prefix *prefixes; /**< [lists], malloc'd */
+	unsigned int n_prefixes;
+};
+
+/** Outcome of one message through the pipeline. */
+struct ush_explain_verdict {
+	uint8_t action;	     /**< enum ush_auth_action */
+	uint8_t ctr;	     /**< enum ush_ctr */
+	uint8_t event;	     /**< enum ush_ctr, USH_CTR_COUNT when none */
+	uint16_t reply_port; /**< UDP destination port of the reply */
+	const char *reply;   /**< reply text, valid until the next decision */
+	uint16_t reply_len;
+};
+
+struct ush_explain_engine;
+
+/**
+ * Read @p path with usher's configuration reader and load its credentials file and nonce
+ * secret file. Without DPDK (-Ddpdk=disabled) always fails with -ENOTSUP.
+ * @param err  "file:line: message" on error
+ * @return 0, or a negative errno (err filled).
+ */
+int ush_explain_conf_load(const char *path, struct ush_explain_setup *s, char *err,
+			  size_t errlen);
+
+/** Free and wipe what a setup holds (credentials, secret, prefixes). */
+void ush_explain_setup_free(struct ush_explain_setup *s);
+
+/**
+ * Build the shared state (nonce keys, nc table, guard tables) and one worker, as usher does.
+ * Takes the credentials table of @p s (s->creds becomes NULL).
+ * @return the engine, or NULL with errno set.
+ */
+struct ush_explain_engine *ush_explain_engine_create(struct ush_explain_setup *s);
+
+/** Free an engine. NULL is a no-op. */
+void ush_explain_engine_free(struct ush_explain_engine *e);
+
+/**
+ * Decide on one UDP payload as the worker would at time @p now (seconds), and count it.
+ * @param dport  UDP destination port, or -1 to skip the [sip] ports check (raw message)
+ */
+void ush_explain_engine_decide(struct ush_explain_engine *e, const char *sip, size_t len,
+			       const struct ush_reply_source *from, int dport, uint32_t now,
+			       struct ush_explain_verdict *v);
+
+/** Add "verdict", "verdict_reason", "verdict_reason_text", "event" and "reply" to @p o. */
+void ush_explain_verdict_json(const struct ush_explain_verdict *v, json_t *o);
+
+/** Counters of every decision so far, indexed by enum ush_ctr. */
+const uint64_t *ush_explain_engine_counters(const struct ush_explain_engine *e);
+
+/** Decisions so far per enum ush_auth_action. */
+const uint64_t *ush_explain_engine_actions(const struct ush_explain_engine *e);
+
+/** "forward", "reply" or "drop". */
+const char *ush_explain_action_name(unsigned int action);
 
 /* explain_out.c */
 

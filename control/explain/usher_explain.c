@@ -2,14 +2,20 @@
  * Copyright(c) 2026 Usher authors
  */
 
-/* usher-explain: show what Usher's SIP parser sees in raw messages and pcap captures. */
+/*
+ * usher-explain: show what Usher's SIP parser sees in raw messages and pcap captures, and with
+ * --config what the workers would decide on each.
+ */
 
 #define _GNU_SOURCE /* fopencookie */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "explain_priv.h"
 #include "ush_digest.h"
@@ -149,11 +155,77 @@ out_close:
 	return ret;
 }
 
+/* "192.0.2.1:5060" or "[2001:db8::1]:5060" (--src). */
+static int
+parse_src(const char *arg, struct ush_reply_source *src)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = arg;
+	size_t hlen;
+	char *end;
+	unsigned long port;
+
+	colon = strrchr(arg, ':');
+	if (colon == NULL || colon == arg)
+		return -EINVAL;
+	hlen = (size_t)(colon - arg);
+	if (arg[0] == '[') {
+		if (hlen < 2 || arg[hlen - 1] != ']')
+			return -EINVAL;
+		h = arg + 1;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || colon[1] == '\0' || port == 0 || port > 65535)
+		return -EINVAL;
+	memset(src, 0, sizeof(*src));
+	src->af = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(src->af, host, src->addr) != 1)
+		return -EINVAL;
+	src->port = (uint16_t)port;
+	return 0;
+}
+
+/* --config: read usher.ini like usher and build the pipeline. */
+static int
+setup_engine(struct ush_explain_ctx *ctx)
+{
+	static struct ush_explain_setup setup; /* holds a 4 KiB secret buffer */
+	char err[4096];
+	int rc;
+
+	rc = ush_explain_conf_load(ctx->opts.config, &setup, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "usher-explain: %s\n", err);
+		return rc;
+	}
+	if (setup.secret_len == 0)
+		fprintf(stderr,
+			"usher-explain: %s: no [auth] nonce_secret_file: usher then runs with a "
+			"random secret, and the nonces of a capture cannot be verified offline "
+			"(they show as challenge_nonce_invalid). See docs/explain.md.\n",
+			ctx->opts.config);
+	ctx->eng = ush_explain_engine_create(&setup);
+	rc = ctx->eng == NULL ? -errno : 0;
+	if (rc < 0)
+		fprintf(stderr, "usher-explain: %s: cannot set up the pipeline: %s\n",
+			ctx->opts.config, strerror(-rc));
+	ush_explain_setup_free(&setup);
+	return rc;
+}
+
 static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: usher-explain [--json] [--password PASSWORD | --ha1 HEX] [--help] FILE...\n"
+		"usage: usher-explain [--json] [--password PASSWORD | --ha1 HEX]\n"
+		"                     [--config usher.ini [--now SECONDS] [--src ADDR:PORT]]\n"
+		"                     [--help] FILE...\n"
 		"\n"
 		"Show what Usher's SIP parser sees in each message: the parsed fields and\n"
 		"credentials, or the reason the message is rejected.\n"
@@ -167,6 +239,15 @@ usage(FILE *out)
 		"                       (the usual cause of a 401 loop is a mistyped password)\n"
 		"  -a, --ha1 HEX        the same with a stored HA1 (32 hex digits for MD5, 64 for\n"
 		"                       SHA-256 and SHA-512-256) instead of a password\n"
+		"  -c, --config FILE    decide on every message as usher's workers would with\n"
+		"                       this usher.ini (its credentials and nonce_secret_file):\n"
+		"                       verdict (forward, reply, drop), the counter that says\n"
+		"                       why, and the reply (status, algorithms, stale); in\n"
+		"                       capture order, at each frame's capture time. Nonces\n"
+		"                       verify only with the nonce_secret_file usher ran with\n"
+		"  -n, --now SECONDS    clock for raw messages (default: now; pcaps use the\n"
+		"                       capture timestamps)\n"
+		"  -s, --src ADDR:PORT  source of raw messages (default 192.0.2.1:5060)\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Exit status: 0 every message parsed, 1 a message was rejected,\n"
@@ -176,19 +257,27 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"password", required_argument, NULL, 'p'},
 		{"ha1", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"now", required_argument, NULL, 'n'},
+		{"src", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	/* clang-format on */
 	struct ush_explain_ctx ctx;
+	bool now_set = false;
+	unsigned long long now;
 	int c, i, ret = 0;
-	char *buf;
+	char *buf, *end;
 
 	memset(&ctx, 0, sizeof(ctx));
-	while ((c = getopt_long(argc, argv, "jp:a:h", longopts, NULL)) != -1) {
+	parse_src("192.0.2.1:5060", &ctx.opts.raw_src);
+	while ((c = getopt_long(argc, argv, "jp:a:c:n:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctx.opts.json = true;
@@ -198,6 +287,30 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			ctx.opts.ha1_hex = optarg;
+			break;
+		case 'c':
+			ctx.opts.config = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			now = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '\0' || optarg[0] == '-' ||
+			    now > UINT32_MAX) {
+				fprintf(stderr, "usher-explain: --now %s: not a time in seconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			ctx.opts.now = (uint32_t)now;
+			now_set = true;
+			break;
+		case 's':
+			if (parse_src(optarg, &ctx.opts.raw_src) < 0) {
+				fprintf(stderr,
+					"usher-explain: --src %s: not ADDR:PORT "
+					"(192.0.2.1:5060 or [2001:db8::1]:5060)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -223,9 +336,18 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	ctx.opts.multi = argc - optind > 1;
+	if (!now_set)
+		ctx.opts.now = (uint32_t)time(NULL);
+	if (ctx.opts.config != NULL && setup_engine(&ctx) < 0) {
+		ush_digest_ctx_free(ctx.dctx);
+		return EXIT_USAGE;
+	}
 	buf = malloc(USH_SIP_MAX_MSG + 1);
 	if (buf == NULL) {
 		fprintf(stderr, "usher-explain: out of memory\n");
+		ush_explain_engine_free(ctx.eng);
+		ush_digest_ctx_free(ctx.dctx);
 		return EXIT_USAGE;
 	}
 	for (i = optind; i < argc; i++) {
@@ -238,6 +360,7 @@ main(int argc, char **argv)
 	free(buf);
 	ush_digest_ctx_free(ctx.dctx);
 	ush_explain_summary(&ctx);
+	ush_explain_engine_free(ctx.eng);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "usher-explain: writing the output: %s\n", strerror(errno));
 		return EXIT_USAGE;

@@ -334,11 +334,26 @@ ush_dp_telemetry_init(const struct ush_dp_conf *conf, struct ush_dp_worker *cons
 void
 ush_dp_telemetry_stop(void);
 
-/* creds.c */
+/*
+ * creds_file.c: needs no EAL, so usher-explain links it with config.c (the usher_conf
+ * library of meson.build) to load a configuration exactly as usher does.
+ */
+/** Load a credentials file ("" gives an empty table). @return 0 or -errno, err filled. */
 int
 ush_dp_creds_load(const char *path, struct ush_credtab **out, char *err, size_t errlen);
+/**
+ * Read a nonce secret file: its bytes less trailing CR/LF, at least USH_NONCE_SECRET_MIN.
+ * @param loose  set when group or others may read the file
+ * @return 0 or -errno, err filled.
+ */
+int
+ush_dp_secret_load(const char *path, uint8_t *buf, size_t cap, size_t *len, bool *loose,
+		   char *err, size_t errlen);
+
+/* creds.c */
 int
 ush_dp_creds_swap(struct ush_credtab *fresh);
+/** ush_dp_secret_load(), with a warning in the log when the file is readable by others. */
 int
 ush_dp_secret_read(const char *path, uint8_t *buf, size_t cap, size_t *len, char *err,
 		   size_t errlen);

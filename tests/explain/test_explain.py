@@ -4,7 +4,8 @@
 # Black-box tests of usher-explain: runs the built tool on tests/samples and checks its output.
 """usage: test_explain.py USHER_EXPLAIN SAMPLES_DIR CASE
 
-CASE is one of: json human exit pcap edge stdin garbage password (or 'all').
+CASE is one of: json human exit pcap edge stdin garbage password verdict verdict-raw
+verdict-config (or 'all').
 """
 
 import json
@@ -15,6 +16,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 EXE = None
 SAMPLES = None
@@ -403,8 +405,187 @@ def case_password():
     check(b"auth[0].check          match" in p.stdout, "human output shows the check")
 
 
+# ---------------------------------------------------------------------------------------------
+# --config: the workers' pipeline offline (verdicts). Traffic from tests/dataplane/gen.py.
+
+
+def gen_module():
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                    "dataplane"))
+    import gen  # noqa: E402 (scapy is only needed by these cases)
+    return gen
+
+
+VERDICT_REALM = "usher.test"
+VERDICT_SECRET = "usher-explain-test-secret-0123456789abcdef"
+VERDICT_USERS = {"alice": "wonderland"}
+
+
+def verdict_setup(d, gen, secret=True, extra=""):
+    """usher.ini, users.cred and nonce.secret in d; returns the config path."""
+    with open(os.path.join(d, "users.cred"), "w") as f:
+        for a in ("MD5", "SHA-256"):
+            f.write("alice:%s:%s:%s\n" % (VERDICT_REALM, a,
+                                          gen.ha1(a, "alice", VERDICT_REALM, "wonderland")))
+    gen.write_secret(os.path.join(d, "nonce.secret"), VERDICT_SECRET)
+    conf = os.path.join(d, "usher.ini")
+    with open(conf, "w") as f:
+        f.write("[ports]\noutside = 0\ninside = 1\n[sip]\nports = 5060\n"
+                "[auth]\nrealm = %s\nalgorithms = SHA-256,MD5\nqop = auth\n"
+                "nonce_lifetime = 300\n%s"
+                "[credentials]\nfile = users.cred\n"
+                "[lists]\nblock = 203.0.113.0/24\n%s"
+                % (VERDICT_REALM, "nonce_secret_file = nonce.secret\n" if secret else "",
+                   extra))
+    return conf
+
+
+def verdict_capture(d, gen):
+    """A capture with one case per frame; returns (path, expectations)."""
+    t0 = int(time.time()) - 100
+    secret = gen.load_secret(os.path.join(d, "nonce.secret"))
+    uri = "sip:" + VERDICT_REALM
+
+    def reg(call_id, nonce=None, password="wonderland", algo="SHA-256"):
+        auth = None
+        if nonce is not None:
+            auth = gen.credentials(algo, "alice", VERDICT_REALM, nonce, uri, "REGISTER",
+                                   password=password)
+        return gen.sip_request("REGISTER", uri, call_id, auth=auth)
+
+    good = gen.frame(reg("c-good", gen.make_nonce(secret, t0, 5, gen.ALGO_ANY)))
+    attacker = gen.Endpoint(gen.MAC_PHONE, gen.IP_ATTACKER, 5060)
+    frames = [
+        (gen.frame(reg("c-none")), "reply", "challenge_no_credentials", 401, False),
+        (good, "forward", "fwd_auth_ok", None, None),
+        (gen.frame(reg("c-bad", gen.make_nonce(secret, t0, 6, gen.ALGO_ANY), "wrong")),
+         "reply", "challenge_bad_response", 401, False),
+        (good, "reply", "challenge_nc_replay", 401, False),
+        (gen.frame(reg("c-old", gen.make_nonce(secret, t0 - 1000, 7, gen.ALGO_ANY))),
+         "reply", "challenge_stale", 401, True),
+        (gen.frame(gen.sip_request("INVITE", "sip:bob@" + VERDICT_REALM, "c-inv",
+                                   body=gen.SDP, content_type="application/sdp")),
+         "reply", "challenge_no_credentials", 407, False),
+        (gen.frame(gen.sip_response(200, "OK", "c-inv")), "forward", "fwd_response", None,
+         None),
+        (gen.frame(reg("c-blocked"), src=attacker), "reply", "deny_blocked", 403, None),
+        (gen.frame(reg("c-port"), dport=5070), "forward", "fwd_non_sip_port", None, None),
+    ]
+    path = os.path.join(d, "verdicts.pcap")
+    gen.write_pcap(path, [f[0] for f in frames], t0=t0)
+    return path, [f[1:] for f in frames]
+
+
+def case_verdict():
+    gen = gen_module()
+    with tempfile.TemporaryDirectory() as d:
+        conf = verdict_setup(d, gen)
+        cap, want = verdict_capture(d, gen)
+        p = run(["--json", "--config", conf, cap])
+        eq(p.returncode, 0, "--config run exit code (every message parsed)")
+        msgs, summ = json_lines(p)
+        eq(len(msgs), len(want), "one object per SIP frame")
+        for i, (m, (verdict, reason, status, stale)) in enumerate(zip(msgs, want)):
+            what = "frame %d" % (i + 1)
+            eq(m["frame"], i + 1, what + " number")
+            eq(list(m.keys())[-5:], ["verdict", "verdict_reason", "verdict_reason_text",
+                                     "event", "reply"], what + " verdict keys last")
+            eq((m["verdict"], m["verdict_reason"]), (verdict, reason), what + " verdict")
+            check(m["verdict_reason_text"], what + " has a reason text")
+            if status is None:
+                eq(m["reply"], None, what + " no reply")
+                continue
+            eq(m["reply"]["status"], status, what + " reply status")
+            if stale is not None:
+                eq(m["reply"]["stale"], stale, what + " stale")
+                eq(m["reply"]["algorithms"], ["SHA-256", "MD5"], what + " algorithms")
+            else:
+                check("algorithms" not in m["reply"], what + " no challenge")
+        eq(summ["verdicts"], {"forward": 3, "reply": 6, "drop": 0}, "summary verdicts")
+        eq(summ["counters"].get("challenge_no_credentials"), 2, "summary counter")
+        eq(summ["counters"].get("fwd_auth_ok"), 1, "summary fwd_auth_ok")
+
+        # human lines
+        p = run(["--config", conf, cap])
+        eq(p.returncode, 0, "human --config exit code")
+        lines = p.stdout.decode().splitlines()
+        eq(len(lines), len(want), "one human line per message")
+        eq(lines[2], "frame 3 192.0.2.10:5060 REGISTER alice -> reply 401 "
+           "(challenge_bad_response: wrong password or unknown user: fresh challenge) "
+           "[SHA-256, MD5]", "human verdict line")
+        check("stale=true" in lines[4], "human line shows stale=true")
+        check(b"verdicts: 3 forward, 6 reply, 0 drop" in p.stderr, "human summary verdicts")
+
+        # without nonce_secret_file: a random secret, captured nonces cannot verify
+        conf2 = verdict_setup(d, gen, secret=False)
+        p = run(["--json", "--config", conf2, cap])
+        check(b"nonce_secret_file" in p.stderr, "warning about the random secret")
+        msgs, _ = json_lines(p)
+        eq(msgs[1]["verdict_reason"], "challenge_nonce_invalid",
+           "right password without the secret")
+
+
+def case_verdict_raw():
+    gen = gen_module()
+    with tempfile.TemporaryDirectory() as d:
+        conf = verdict_setup(d, gen)
+        raw = os.path.join(d, "register.sip")
+        with open(raw, "wb") as f:
+            f.write(gen.sip_request("REGISTER", "sip:" + VERDICT_REALM, "c-raw"))
+        p, m = one(["--config", conf, raw])
+        eq((m["verdict"], m["verdict_reason"], m["reply"]["status"]),
+           ("reply", "challenge_no_credentials", 401), "raw REGISTER challenged")
+        p, m = one(["--config", conf, "--src", "203.0.113.9:5060", raw])
+        eq((m["verdict"], m["verdict_reason"]), ("reply", "deny_blocked"),
+           "--src on the block list")
+        p, m = one(["--config", conf, "--src", "[2001:db8::1]:5062", raw])
+        eq(m["verdict_reason"], "challenge_no_credentials", "IPv6 --src")
+        # a nonce made at --now verifies; the same one an hour later is stale
+        secret = gen.load_secret(os.path.join(d, "nonce.secret"))
+        nonce = gen.make_nonce(secret, 1700000000, 9, gen.ALGO_ANY)
+        with open(raw, "wb") as f:
+            f.write(gen.sip_request("REGISTER", "sip:" + VERDICT_REALM, "c-raw2",
+                                    auth=gen.credentials("MD5", "alice", VERDICT_REALM, nonce,
+                                                         "sip:" + VERDICT_REALM, "REGISTER",
+                                                         password="wonderland")))
+        p, m = one(["--config", conf, "--now", "1700000010", raw])
+        eq(m["verdict_reason"], "fwd_auth_ok", "--now within the lifetime")
+        p, m = one(["--config", conf, "--now", "1700003600", raw])
+        eq((m["verdict_reason"], m["reply"]["stale"]), ("challenge_stale", True),
+           "--now past the lifetime")
+        p = run(["--config", conf, "--src", "nowhere", raw])
+        eq(p.returncode, 2, "bad --src")
+        p = run(["--config", conf, "--now", "-5", raw])
+        eq(p.returncode, 2, "bad --now")
+
+
+def case_verdict_config():
+    gen = gen_module()
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.ini")
+        with open(bad, "w") as f:
+            f.write("[auth]\nrealm = usher.test\nnonce_lifetime = soon\n")
+        p = run(["--config", bad, sample("register.sip")])
+        eq(p.returncode, 2, "bad config exit code")
+        check(re.search(r"bad\.ini:3: ", p.stderr.decode()) is not None,
+              "file:line: message (%r)" % p.stderr)
+        eq(p.stdout, b"", "nothing explained with a bad config")
+        p = run(["--config", os.path.join(d, "missing.ini"), sample("register.sip")])
+        eq(p.returncode, 2, "missing config exit code")
+        conf = verdict_setup(d, gen, extra="")
+        os.unlink(os.path.join(d, "nonce.secret"))
+        p = run(["--config", conf, sample("register.sip")])
+        eq(p.returncode, 2, "missing nonce secret file")
+        check(re.search(r"usher\.ini:\d+: cannot open", p.stderr.decode()) is not None,
+              "secret error names the config line (%r)" % p.stderr)
+        p = run(["--help"])
+        check(b"--config" in p.stdout, "--help mentions --config")
+
+
 CASES = {"password": case_password, "json": case_json, "human": case_human, "exit": case_exit, "pcap": case_pcap,
-         "edge": case_edge, "stdin": case_stdin, "garbage": case_garbage}
+         "edge": case_edge, "stdin": case_stdin, "garbage": case_garbage,
+         "verdict": case_verdict, "verdict-raw": case_verdict_raw,
+         "verdict-config": case_verdict_config}
 
 
 def main():
