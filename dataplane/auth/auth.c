@@ -317,6 +317,27 @@ classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_
 	w->state[i] = LANE_VERIFY;
 }
 
+/*
+ * A reply copies Via, From, To, Call-ID and CSeq verbatim (RFC 3261 §8.2.6): when one of them
+ * is what failed to parse, a 400 would repeat the damage (and could not be read back), so
+ * such a request is dropped instead.
+ */
+static bool
+breaks_copied_header(enum ush_sip_err err)
+{
+	switch (err) {
+	case USH_SIP_EBAD_VIA:
+	case USH_SIP_ETOO_MANY_VIA:
+	case USH_SIP_EBAD_FROM:
+	case USH_SIP_EBAD_TO:
+	case USH_SIP_EBAD_CALL_ID:
+	case USH_SIP_EBAD_CSEQ:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Phase 1: parse and decide everything that needs no crypto. */
 static void
 classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
@@ -337,8 +358,10 @@ classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, u
 		w->stale[i] = false;
 
 		if (unlikely(err != USH_SIP_EOK)) {
-			/* Never answer an ACK (RFC 3261 §17.1.1.3) or a response. */
-			if (m->is_request && m->method != USH_SIP_METHOD_ACK) {
+			/* Never answer an ACK (RFC 3261 §17.1.1.3) or a response, nor a request
+			 * whose broken header the 400 would have to copy. */
+			if (m->is_request && m->method != USH_SIP_METHOD_ACK &&
+			    !breaks_copied_header(err)) {
 				w->state[i] = LANE_REPLY_400;
 				p->ctr = USH_CTR_REPLY_400;
 			} else {
