@@ -50,7 +50,7 @@
 	X(DENY_RATE, "deny_rate", "requests over their source's rate limit: 503 with Retry-After or dropped") \
 	X(SHED_CHALLENGE, "shed_challenge", "requests without credentials dropped unanswered while the worker was overloaded") \
 	/* outcome: dropped */ \
-	X(DROP_SIP_MALFORMED, "drop_sip_malformed", "malformed SIP that no reply can be addressed to") \
+	X(DROP_SIP_MALFORMED, "drop_sip_malformed", "malformed SIP no reply can be built for: a response, an ACK, or a broken Via, From, To, Call-ID or CSeq") \
 	X(DROP_UDP_CHECKSUM, "drop_udp_checksum", "UDP checksum wrong") \
 	X(DROP_IP_MALFORMED, "drop_ip_malformed", "IPv4 or UDP header inconsistent with the frame") \
 	X(DROP_PASSTHROUGH, "drop_passthrough", "non-SIP traffic dropped (pass-through policy drop)") \
