@@ -130,6 +130,88 @@ passthrough(const struct ush_dp_shared *sh, uint8_t ctr, uint8_t *kind)
 	return USH_CTR_DROP_PASSTHROUGH;
 }
 
+/*
+ * Partial ones' complement sum (RFC 1071) of len bytes added to sum, 64 bits at a time with
+ * add-with-carry. rte_raw_cksum (22.11) adds 16 bits at a time, which was 10 to 25% of
+ * a SIP frame's time on ports without checksum offload. The carry goes around at each add: a
+ * 64-bit sum of 64-bit words folds to the same 16-bit sum as one of 16-bit words, in either
+ * byte order; cksum_fold() makes it 16 bits. Starting at an even offset of the datagram keeps
+ * partial sums additive.
+ */
+static inline uint64_t
+cksum_add(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+
+	return __builtin_add_overflow(a, b, &s) ? s + 1 : s;
+}
+
+static inline uint64_t
+cksum_partial(const void *buf, uint32_t len, uint64_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t s1 = 0, s2 = 0, s3 = 0, x0, x1, x2, x3;
+
+	/* four independent carry chains: one serialises on its carry flag (scalar variables:
+	 * gcc keeps an array of them in memory) */
+	for (; len >= 32; len -= 32, p += 32) {
+		memcpy(&x0, p, 8);
+		memcpy(&x1, p + 8, 8);
+		memcpy(&x2, p + 16, 8);
+		memcpy(&x3, p + 24, 8);
+		sum = cksum_add(sum, x0);
+		s1 = cksum_add(s1, x1);
+		s2 = cksum_add(s2, x2);
+		s3 = cksum_add(s3, x3);
+	}
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&x0, p, 8);
+		sum = cksum_add(sum, x0);
+	}
+	if (len > 0) {
+		/* the tail in the first bytes of a zeroed word: the byte order of a whole word */
+		x0 = 0;
+		memcpy(&x0, p, len);
+		s1 = cksum_add(s1, x0);
+	}
+	return cksum_add(cksum_add(sum, s1), cksum_add(s2, s3));
+}
+
+/* Copy len bytes and return their partial sum. */
+static inline uint64_t
+cksum_copy(void *dst, const void *src, uint32_t len, uint64_t sum)
+{
+	const uint8_t *sp = src;
+	uint8_t *d = dst;
+	uint64_t s1 = 0, x0, x1;
+
+	/* two chains: the stores bound this loop, not the carries */
+	for (; len >= 16; len -= 16, sp += 16, d += 16) {
+		memcpy(&x0, sp, 8);
+		memcpy(&x1, sp + 8, 8);
+		memcpy(d, &x0, 8);
+		memcpy(d + 8, &x1, 8);
+		sum = cksum_add(sum, x0);
+		s1 = cksum_add(s1, x1);
+	}
+	if (len > 0) {
+		memcpy(d, sp, len);
+		sum = cksum_partial(sp, len, sum);
+	}
+	return cksum_add(sum, s1);
+}
+
+static inline uint16_t
+cksum_fold(uint64_t sum)
+{
+	uint32_t s = (uint32_t)(sum >> 32) + (uint32_t)sum;
+
+	s = (s < (uint32_t)sum ? s + 1 : s);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 /* Ones' complement sum of the UDP datagram and its pseudo-header is 0xffff when intact. */
 static inline bool
 udp_cksum_ok(const struct rte_mbuf *m, const uint8_t *l3, bool v6, const struct rte_udp_hdr *udp,
@@ -139,7 +221,7 @@ udp_cksum_ok(const struct rte_mbuf *m, const uint8_t *l3, bool v6, const struct 
 	uint16_t raw;
 
 	if (likely(l4_off + ulen <= m->data_len))
-		raw = rte_raw_cksum(udp, ulen);
+		raw = cksum_fold(cksum_partial(udp, ulen, 0));
 	else if (rte_raw_cksum_mbuf(m, l4_off, ulen, &raw) != 0)
 		return false;
 	if (v6) {
@@ -623,13 +705,40 @@ reply_ip6(struct rte_ipv6_hdr *ip6, const struct rte_ipv6_hdr *req, uint16_t ple
 }
 
 /*
+ * UDP checksum of a datagram whose IP header is in place, from the partial sum of its payload
+ * (the reply text, summed while it was copied).
+ */
+static inline uint16_t
+udp_cksum_sum(const uint8_t *l3, bool v6, const struct rte_udp_hdr *udp, uint64_t payload_sum)
+{
+	uint64_t sum = cksum_partial(udp, UDP_LEN, payload_sum);
+	uint16_t ck;
+
+	if (v6) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)l3;
+
+		sum = cksum_partial(ip6->src_addr, 32, sum);
+		/* upper-layer length (the UDP length field) and next header, as 16-bit words */
+		sum = cksum_add(sum, (uint64_t)udp->dgram_len + rte_cpu_to_be_16(IPPROTO_UDP));
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+
+		sum = cksum_partial(&ip->src_addr, 8, sum);
+		sum = cksum_add(sum, (uint64_t)udp->dgram_len + rte_cpu_to_be_16(IPPROTO_UDP));
+	}
+	ck = (uint16_t)~cksum_fold(sum);
+	/* a computed 0 is sent as all ones: 0 means "no checksum" (RFC 768) */
+	return ck == 0 ? 0xffff : ck;
+}
+
+/*
  * Checksums of a reply frame whose headers and payload are in place: the IPv4 header's, and
  * the UDP one of an unfragmented reply (fragments carry theirs precomputed), by the device when
- * it can.
+ * it can; payload_sum is the partial sum of the UDP payload.
  */
 static inline void
 reply_cksum(struct rte_mbuf *m, const struct ush_dp_port *port, uint32_t l2_len, bool v6,
-	    bool whole)
+	    bool whole, uint64_t payload_sum)
 {
 	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, l2_len);
 
@@ -645,7 +754,7 @@ reply_cksum(struct rte_mbuf *m, const struct ush_dp_port *port, uint32_t l2_len,
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
 		} else {
-			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+			udp->dgram_cksum = udp_cksum_sum(l3, true, udp, payload_sum);
 		}
 		return;
 	}
@@ -662,7 +771,7 @@ reply_cksum(struct rte_mbuf *m, const struct ush_dp_port *port, uint32_t l2_len,
 	} else {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		if (whole)
-			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+			udp->dgram_cksum = udp_cksum_sum(l3, false, udp, payload_sum);
 	}
 }
 
@@ -713,7 +822,8 @@ reply_fragments(struct ush_dp_worker *w, const struct rte_mbuf *req, const struc
 		sum = rte_raw_cksum(&psd, sizeof(psd));
 		id = w->ip_id++;
 	}
-	sum += (uint32_t)rte_raw_cksum(&udp, UDP_LEN) + rte_raw_cksum(p->reply, p->reply_len);
+	sum += (uint32_t)rte_raw_cksum(&udp, UDP_LEN) +
+	       cksum_fold(cksum_partial(p->reply, p->reply_len, 0));
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	/* partial sums add up only at even offsets: the text starts at offset 8 */
@@ -751,7 +861,7 @@ reply_fragments(struct ush_dp_worker *w, const struct rte_mbuf *req, const struc
 				  (const struct rte_ipv4_hdr *)req_l3, (uint16_t)len, (uint16_t)id,
 				  (uint16_t)((done >> 3) | (more ? RTE_IPV4_HDR_MF_FLAG : 0)));
 		}
-		reply_cksum(m, port, l2, c->v6, false);
+		reply_cksum(m, port, l2, c->v6, false, 0);
 		dst += l2 + hl;
 		hdr_part = done < UDP_LEN ? RTE_MIN(UDP_LEN - done, len) : 0;
 		if (hdr_part > 0)
@@ -782,6 +892,7 @@ build_reply(struct ush_dp_worker *w, const struct rte_mbuf *req, const struct pk
 	struct rte_udp_hdr *udp;
 	struct rte_mbuf *m;
 	uint8_t *frame;
+	uint64_t sum;
 
 	if (unlikely(l3 + ulen > port->mtu))
 		return reply_fragments(w, req, c, p, out);
@@ -799,7 +910,13 @@ build_reply(struct ush_dp_worker *w, const struct rte_mbuf *req, const struct pk
 	udp->dst_port = rte_cpu_to_be_16(p->reply_port);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
-	memcpy(udp + 1, p->reply, p->reply_len);
+	/* without offload, the checksum is summed on the way: the text is read once */
+	if (port->tx_cksum_offload) {
+		memcpy(udp + 1, p->reply, p->reply_len);
+		sum = 0;
+	} else {
+		sum = cksum_copy(udp + 1, p->reply, p->reply_len, 0);
+	}
 	/* the IP header first: the UDP checksum covers its addresses */
 	if (c->v6)
 		reply_ip6((struct rte_ipv6_hdr *)(frame + l2),
@@ -808,7 +925,7 @@ build_reply(struct ush_dp_worker *w, const struct rte_mbuf *req, const struct pk
 		reply_ip4((struct rte_ipv4_hdr *)(frame + l2),
 			  (const struct rte_ipv4_hdr *)(rq + l2), (uint16_t)ulen, w->ip_id++,
 			  RTE_IPV4_HDR_DF_FLAG);
-	reply_cksum(m, port, l2, c->v6, true);
+	reply_cksum(m, port, l2, c->v6, true, sum);
 	out[0] = m;
 	return 1;
 }

@@ -49,7 +49,18 @@ PATHS = {
     "sha512-256": ("fwd_auth_ok", "REGISTER, SHA-512-256 qop=auth, right -> forwarded"),
     "fail": ("challenge_bad_response", "REGISTER, MD5, wrong response -> fresh 401"),
     "passthrough": ("fwd_non_sip_port", "RTP (UDP, not a SIP port) -> forwarded"),
+    "mix": ("fwd_auth_ok", "90% attack (brute force, REGISTER flood), 10% legitimate; bans on"),
 }
+
+# The attack mix, per block of MIX_BLOCK frames: MIX_LEGIT right REGISTERs from legitimate
+# phones, MIX_BRUTE wrong passwords (valid nonces, as a cracker answering our challenges
+# sends), the rest REGISTERs without credentials (a flood), each kind from its own sources.
+MIX_BLOCK = 10
+MIX_LEGIT = 1
+MIX_BRUTE = 5
+MIX_LEGIT_SOURCES = 64
+MIX_BRUTE_SOURCES = 256
+MIX_FLOOD_SOURCES = 512
 
 
 class Usher:
@@ -172,6 +183,57 @@ def lcores(n_workers):
     return "0@0,1@1" if n_workers == 1 else "0@0,1@0,2@1"
 
 
+def mix_count(count, nslots):
+    """Frames of a mix pcap: whole blocks, with the legitimate frames a whole number of
+    generation cycles of every slot (so that each loop leaves every slot one cycle on)."""
+    unit = MIX_BLOCK * nslots * len(gen.BENCH_GENERATIONS) // MIX_LEGIT
+    return max(unit, count - count % unit)
+
+
+def mix_frames(secret, count, ts, slots, q):
+    """The attack mix (MIX_* above) for queue q. Legitimate frame j is user j mod 64 from its
+    own phone, on nc slot slots[j mod len(slots)] cycling through gen.BENCH_GENERATIONS like
+    the verify-pass paths: fresh on every loop. Attackers' nonces are valid but their
+    responses wrong (challenge_bad_response until the source or source + user is banned);
+    their nonce indexes are never accepted, so they never touch the nc table."""
+    slots = list(slots)
+    frames, legit = [], 0
+    uri = "sip:" + gen.DOMAIN
+
+    def src(net, k):
+        # distinct addresses, per queue for the attack kinds too
+        return gen.Endpoint(gen.MAC_PHONE, "%s.%d.%d" % (net, k >> 8, k & 0xFF), 5060)
+
+    for i in range(count):
+        kind = i % MIX_BLOCK
+        cid = "mix-q%d-%06d" % (q, i)
+        if kind < MIX_LEGIT:
+            j = legit
+            legit += 1
+            u, p = gen.bench_user(j % gen.BENCH_USERS)
+            slot = slots[j % len(slots)]
+            gen_ = gen.BENCH_GENERATIONS[(j // len(slots)) % len(gen.BENCH_GENERATIONS)]
+            n = gen.make_nonce(secret, ts, (gen_ << gen.BENCH_NC_ORDER) | slot, "MD5")
+            cred = gen.credentials("MD5", u, gen.REALM, n, uri, "REGISTER", password=p, nc=1,
+                                   cnonce="c%06x" % i)
+            s = src("10.%d" % (1 + q), j % MIX_LEGIT_SOURCES)
+        elif kind < MIX_LEGIT + MIX_BRUTE:
+            # each cracker cycles through the usernames: its source ban comes first
+            u, _ = gen.bench_user((i // MIX_BRUTE_SOURCES) % gen.BENCH_USERS)
+            n = gen.make_nonce(secret, ts, 0x0FFFFFF0 + (i & 0xF), "MD5")
+            cred = gen.credentials("MD5", u, gen.REALM, n, uri, "REGISTER",
+                                   response="%032x" % (i * 2654435761), nc=1,
+                                   cnonce="c%06x" % i)
+            s = src("100.%d" % (64 + q), i % MIX_BRUTE_SOURCES)
+        else:
+            u, cred = gen.bench_user(i % gen.BENCH_USERS)[0], None
+            s = src("100.%d" % (96 + q), i % MIX_FLOOD_SOURCES)
+        msg = gen.sip_request("REGISTER", uri, cid, user=u, from_tag="t%d" % i, auth=cred,
+                              via_host=s.ip)
+        frames.append(gen.frame(msg, src=s))
+    return frames
+
+
 def measure(exe, d, path, n_workers, seconds, count, ceiling, tag):
     """One run; returns (Mpps total, counters delta, final stats)."""
     secret = gen.Secret(SECRET.encode())
@@ -179,12 +241,17 @@ def measure(exe, d, path, n_workers, seconds, count, ceiling, tag):
     pcaps = []
     # one nc slot per frame position, each cycling through all three generations per loop
     nslots = 16 if n_workers == 1 else 8
-    count -= count % (nslots * len(gen.BENCH_GENERATIONS))
+    if path == "mix":
+        count = mix_count(count, nslots)
+    else:
+        count -= count % (nslots * len(gen.BENCH_GENERATIONS))
     for q in range(n_workers):
         # one pcap per queue, on its own nc slots so that two workers never share a nonce
         slots = range(nslots * q, nslots * (q + 1))
         name = "%s-q%d.pcap" % (path, q)
-        gen.write_pcap(os.path.join(d, name), gen.bench_frames(path, secret, count, ts, slots))
+        frames = mix_frames(secret, count, ts, slots, q) if path == "mix" else \
+            gen.bench_frames(path, secret, count, ts, slots)
+        gen.write_pcap(os.path.join(d, name), frames)
         pcaps.append(name)
     # the looping pcap (its TX drops what it is given) and a null port (no RX, TX frees):
     # no port reads an empty file on every poll
@@ -199,7 +266,10 @@ def measure(exe, d, path, n_workers, seconds, count, ceiling, tag):
            "--lcores", lcores(n_workers), "-m", "256",
            "--vdev", busy, "--vdev", idle,
            "--", "--config", "bench.ini", "--stats-json", "stats-%s.json" % tag] + ports
-    cmd += defences_off(exe)
+    if path != "mix":
+        # the mix keeps [protection] at its defaults: bans on ([overload] never sheds on
+        # net_pcap unless full_bursts is set)
+        cmd += defences_off(exe)
     u = Usher(cmd, d)
     try:
         u.wait_for(r"worker %d on lcore" % (n_workers - 1))
@@ -223,7 +293,8 @@ def measure(exe, d, path, n_workers, seconds, count, ceiling, tag):
     cpu = sum(cpu2.get(k, 0) - cpu1.get(k, 0) for k in cpu2)
     share = cpu / (n_workers * (t2 - t1))
     return {"mpps": rx / (t2 - t1) / 1e6, "mpps_cpu": rx / cpu / 1e6 if cpu > 0 else 0.0,
-            "cpu_share": share, "delta": delta, "size": size}
+            "cpu_share": share, "delta": delta, "size": size, "total": c2,
+            "legit_share": MIX_LEGIT / MIX_BLOCK if path == "mix" else 0.0}
 
 
 def main(argv):
@@ -279,7 +350,8 @@ def run_all(exe, d, paths, workers, args):
             row = {"path": path, "workers": nw, "rate": [], "ceiling": [], "rate_cpu": [],
                    "ceiling_cpu": [], "cpu_share": [], "outcome": {}, "error": None}
             for r in range(args.runs):
-                for ceiling in (False, True):
+                # the mix is judged on its outcomes, not against a forwarding ceiling
+                for ceiling in (False,) if path == "mix" else (False, True):
                     tag = "%s-w%d-r%d-%s" % (path, nw, r, "ceil" if ceiling else "path")
                     try:
                         m = measure(exe, d, path, nw, args.seconds, args.count, ceiling, tag)
@@ -298,6 +370,8 @@ def run_all(exe, d, paths, workers, args):
                         row["outcome"] = {k: v / tot for k, v in delta.items()
                                           if v and k not in ("rx_outside", "tx_inside",
                                                              "tx_outside")}
+                    if path == "mix":
+                        row.setdefault("mix", []).append(mix_summary(m))
                     print("bench: %-11s %d worker(s) run %d %-7s %7.3f Mpps, %7.3f per "
                           "worker CPU-second (workers got %3.0f%% of their CPUs)" %
                           (path, nw, r + 1, "ceiling" if ceiling else "path", mpps,
@@ -306,6 +380,45 @@ def run_all(exe, d, paths, workers, args):
                     break
             results["rows"].append(row)
     return results
+
+
+def mix_summary(m):
+    """What happened to the legitimate and the attack frames of one mix run (interval)."""
+    d = m["delta"]
+    rx = d.get("rx_outside", 0)
+    legit = rx * m["legit_share"]
+    attack = rx - legit
+    ok = d.get("fwd_auth_ok", 0)
+    banned = d.get("deny_banned", 0) + d.get("deny_rate", 0) + d.get("deny_blocked", 0)
+    return {"mpps_cpu": m["mpps_cpu"], "legit": legit, "legit_ok": ok,
+            "legit_ok_share": ok / legit if legit else 0.0,
+            "attack": attack,
+            "denied": banned / attack if attack else 0.0,
+            "challenged_nocreds": (d.get("challenge_no_credentials", 0) +
+                                   d.get("shed_challenge", 0)) / attack if attack else 0.0,
+            "challenged_bad": d.get("challenge_bad_response", 0) / attack if attack else 0.0,
+            "ban_started_run": m["total"].get("ban_started", 0)}
+
+
+def format_mix(res):
+    rows = [r for r in res["rows"] if r.get("mix")]
+    if not rows:
+        return ""
+    out = ["| workers | per worker CPU-s | legitimate sent | verified and forwarded "
+           "(`fwd_auth_ok`) | attack sent | banned (`deny_banned`, 403) | challenged, no "
+           "credentials | challenged, wrong password | bans started (whole run) |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    med = statistics.median
+    for row in rows:
+        mx = row["mix"]
+        out.append("| %d | %.2f Mpps | %.0f | %.1f%% | %.0f | %.1f%% | %.1f%% | %.2f%% | %d |" %
+                   (row["workers"], med(x["mpps_cpu"] for x in mx),
+                    med(x["legit"] for x in mx), 100 * min(x["legit_ok_share"] for x in mx),
+                    med(x["attack"] for x in mx), 100 * med(x["denied"] for x in mx),
+                    100 * med(x["challenged_nocreds"] for x in mx),
+                    100 * med(x["challenged_bad"] for x in mx),
+                    med(x["ban_started_run"] for x in mx)))
+    return "\n".join(out)
 
 
 def first_line_of_cause(text):
@@ -351,12 +464,17 @@ def format_report(res, args):
             target = "%s: %s" % (what, "met" if ok(rate_cpu, ceil_cpu) else "**not met**")
         outcome = ", ".join("%s %.1f%%" % (k, 100 * v) for k, v in
                             sorted(row["outcome"].items(), key=lambda kv: -kv[1])[:3])
-        if row["outcome"].get(PATHS[row["path"]][0], 0) < 0.99:
+        if row["path"] != "mix" and row["outcome"].get(PATHS[row["path"]][0], 0) < 0.99:
             outcome += " (**not the intended outcome %s**)" % PATHS[row["path"]][0]
-        out.append("| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.1f%% | %.0f%% | %s | %s |" %
+        out.append("| %s | %d | %d | %.2f | %.2f | %.2f | %s | %s | %.0f%% | %s | %s |" %
                    (row["path"], row.get("frame_bytes", 0), nw, rate, rate / nw, rate_cpu,
-                    ceil_cpu, 100 * rate_cpu / ceil_cpu if ceil_cpu else 0,
+                    "%.2f" % ceil_cpu if ceil_cpu else "—",
+                    "%.1f%%" % (100 * rate_cpu / ceil_cpu) if ceil_cpu else "—",
                     100 * min(row["cpu_share"]), target, outcome))
+    mix = format_mix(res)
+    if mix:
+        out += ["", "Attack mix, per interval (medians; the legitimate share is the lowest of "
+                "the runs):", "", mix]
     return "\n".join(out)
 
 
@@ -379,7 +497,7 @@ DOC_TEMPLATE = """## Dataplane
 
 `scripts/bench` (driver `tests/dataplane/bench_dataplane.py`), run on {date} on this machine:
 {cpu}, 2 vCPUs (KVM guest), DPDK 22.11, `buildtype=debugoptimized` (-O2). Rebuild this table
-with `scripts/bench --write-doc docs/benchmarks.md` (about 9 minutes; the machine must be
+with `scripts/bench --write-doc docs/benchmarks.md` (about 12 minutes; the machine must be
 otherwise idle, since every worker polls its CPU).
 
 **Method.** For each path, `tests/dataplane/gen.py` writes one pcap of {count} frames, which
@@ -408,7 +526,8 @@ with worker 1; each worker has its own RX queue fed by its own pcap (net_pcap ha
 
 **Paths.** Configuration: realm `usher.test`, `algorithms = SHA-256,MD5`, `qop = auth`, 64
 users in an Usher-format credentials file, `[protection]` bans and `[overload]` shedding off
-(every frame comes from one source address: bans would turn the paths into `deny_banned`).
+except for the mix (every frame comes from one source address: bans would turn the paths into
+`deny_banned`).
 
 | path | frames |
 |---|---|
@@ -416,6 +535,20 @@ users in an Usher-format credentials file, `[protection]` bans and `[overload]` 
 | md5, sha256, sha512-256 | REGISTER with right credentials (qop=auth, nc=1), forwarded (for sha512-256, `--set auth.algorithms=SHA-512-256,SHA-256,MD5`) |
 | fail | REGISTER, MD5, wrong response: verified, then a fresh 401 |
 | passthrough | RTP, 214-byte frames to UDP port 20000 (not a SIP port), forwarded |
+| mix | the attack mix below, `[protection]` at its defaults (bans on) |
+
+**Attack mix.** Per 10 frames: 1 legitimate REGISTER with the right MD5 credentials (64
+users, each from its own phone address, nonces fresh on every loop as below), 5 wrong
+passwords from 256 cracker addresses (valid nonces, wrong responses, each address cycling
+through the usernames), 4
+REGISTERs without credentials from 512 flooding addresses. `[protection]` keeps its defaults:
+a source is banned for 600 s after 10 failures in 60 s, a source + username after 5;
+banned requests get a 403 (`deny_banned`). No rate limit (`rate = 0`: a looping pcap sends
+every source, the legitimate ones too, thousands of requests a second) and no shedding
+(`[overload] full_bursts = 0` on net_pcap). The crackers are banned within the first
+milliseconds (the warm-up): the interval measures the steady state of an attack already
+recognised. "legitimate sent" is a tenth of the frames received in the interval. A mix pcap
+holds whole cycles of the legitimate nonce slots: 1440 frames, 144 of them legitimate.
 
 **Looping verify-pass traffic.** A looping pcap replays its nonces: with ordinary nonces every
 frame after the first pass is a replayed nc, refused with a fresh challenge
