@@ -526,38 +526,57 @@ p_nc_table_order(struct conf_ctx *cx, const char *v, const struct ush_dp_origin 
 	return 0;
 }
 
+/* A keyword among a few (case-insensitive), as its enum value. */
+struct conf_choice {
+	const char *word;
+	uint8_t value;
+};
+
+/* Sets *dst from choices (NULL-terminated); else "NAME must be a, b or c". */
+static int
+conf_choice(const char *v, const struct conf_choice *choices, uint8_t *dst, const char *name,
+	    char *msg, size_t len)
+{
+	size_t n = 0, used;
+
+	for (const struct conf_choice *c = choices; c->word != NULL; c++, n++) {
+		if (strcasecmp(v, c->word) == 0) {
+			*dst = c->value;
+			return 0;
+		}
+	}
+	used = (size_t)snprintf(msg, len, "%s must be", name);
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(msg + used, len - used, "%s %s",
+					 i == 0 ? "" : i + 1 == n ? " or" : ",", choices[i].word);
+	return -EINVAL;
+}
+
 static int
 p_challenge_code(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
 		 size_t len)
 {
+	static const struct conf_choice codes[] = {
+		{"auto", USH_AUTH_CODE_AUTO}, {"401", USH_AUTH_CODE_401},
+		{"407", USH_AUTH_CODE_407},   {NULL, 0},
+	};
+
 	RTE_SET_USED(o);
-	if (strcasecmp(v, "auto") == 0)
-		cx->conf->auth.challenge_code = USH_AUTH_CODE_AUTO;
-	else if (strcmp(v, "401") == 0)
-		cx->conf->auth.challenge_code = USH_AUTH_CODE_401;
-	else if (strcmp(v, "407") == 0)
-		cx->conf->auth.challenge_code = USH_AUTH_CODE_407;
-	else {
-		snprintf(msg, len, "challenge_code must be auto, 401 or 407");
-		return -EINVAL;
-	}
-	return 0;
+	return conf_choice(v, codes, &cx->conf->auth.challenge_code, "challenge_code", msg, len);
 }
 
 static int
 p_in_dialog(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
 	    size_t len)
 {
+	static const struct conf_choice modes[] = {
+		{"forward", USH_AUTH_IN_DIALOG_FORWARD},
+		{"challenge", USH_AUTH_IN_DIALOG_CHALLENGE},
+		{NULL, 0},
+	};
+
 	RTE_SET_USED(o);
-	if (strcasecmp(v, "forward") == 0)
-		cx->conf->auth.in_dialog = USH_AUTH_IN_DIALOG_FORWARD;
-	else if (strcasecmp(v, "challenge") == 0)
-		cx->conf->auth.in_dialog = USH_AUTH_IN_DIALOG_CHALLENGE;
-	else {
-		snprintf(msg, len, "in_dialog must be forward or challenge");
-		return -EINVAL;
-	}
-	return 0;
+	return conf_choice(v, modes, &cx->conf->auth.in_dialog, "in_dialog", msg, len);
 }
 
 static int
@@ -597,16 +616,11 @@ static int
 p_passthrough(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
 	      size_t len)
 {
+	static const struct conf_choice policies[] = {
+		{"forward", USH_DP_PASS_FORWARD}, {"drop", USH_DP_PASS_DROP}, {NULL, 0}};
+
 	RTE_SET_USED(o);
-	if (strcasecmp(v, "forward") == 0)
-		cx->conf->passthrough = USH_DP_PASS_FORWARD;
-	else if (strcasecmp(v, "drop") == 0)
-		cx->conf->passthrough = USH_DP_PASS_DROP;
-	else {
-		snprintf(msg, len, "passthrough must be forward or drop");
-		return -EINVAL;
-	}
-	return 0;
+	return conf_choice(v, policies, &cx->conf->passthrough, "passthrough", msg, len);
 }
 
 static int
@@ -733,15 +747,10 @@ p_user_ban_time(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *
 static int
 conf_deny_action(const char *v, uint8_t *dst, const char *name, char *msg, size_t len)
 {
-	if (strcasecmp(v, "reply") == 0)
-		*dst = USH_AUTH_DENY_REPLY;
-	else if (strcasecmp(v, "drop") == 0)
-		*dst = USH_AUTH_DENY_DROP;
-	else {
-		snprintf(msg, len, "%s must be reply or drop", name);
-		return -EINVAL;
-	}
-	return 0;
+	static const struct conf_choice actions[] = {
+		{"reply", USH_AUTH_DENY_REPLY}, {"drop", USH_AUTH_DENY_DROP}, {NULL, 0}};
+
+	return conf_choice(v, actions, dst, name, msg, len);
 }
 
 static int
