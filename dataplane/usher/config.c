@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,27 +465,6 @@ bad:
 	return -EINVAL;
 }
 
-static int
-p_accept_no_qop(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		size_t len)
-{
-	RTE_SET_USED(o);
-	return parse_bool(v, &cx->conf->auth.accept_no_qop, msg, len);
-}
-
-static int
-p_nonce_lifetime(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		 size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 1, 86400, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->auth.nonce_lifetime = (uint32_t)x;
-	return 0;
-}
-
 /* Relative paths in the file are relative to the file; on the command line, to the cwd. */
 static int
 conf_path(struct conf_ctx *cx, char *dst, size_t dlen, const char *v, const struct ush_dp_origin *o,
@@ -511,19 +491,6 @@ p_nonce_secret_file(struct conf_ctx *cx, const char *v, const struct ush_dp_orig
 	cx->conf->nonce_secret_at = *o;
 	return conf_path(cx, cx->conf->nonce_secret_file, sizeof(cx->conf->nonce_secret_file), v, o,
 			 msg, len);
-}
-
-static int
-p_nc_table_order(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		 size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 4, 28, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->nc_table_order = (unsigned int)x;
-	return 0;
 }
 
 /* A keyword among a few (case-insensitive), as its enum value. */
@@ -553,41 +520,6 @@ conf_choice(const char *v, const struct conf_choice *choices, uint8_t *dst, cons
 }
 
 static int
-p_challenge_code(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		 size_t len)
-{
-	static const struct conf_choice codes[] = {
-		{"auto", USH_AUTH_CODE_AUTO}, {"401", USH_AUTH_CODE_401},
-		{"407", USH_AUTH_CODE_407},   {NULL, 0},
-	};
-
-	RTE_SET_USED(o);
-	return conf_choice(v, codes, &cx->conf->auth.challenge_code, "challenge_code", msg, len);
-}
-
-static int
-p_in_dialog(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	    size_t len)
-{
-	static const struct conf_choice modes[] = {
-		{"forward", USH_AUTH_IN_DIALOG_FORWARD},
-		{"challenge", USH_AUTH_IN_DIALOG_CHALLENGE},
-		{NULL, 0},
-	};
-
-	RTE_SET_USED(o);
-	return conf_choice(v, modes, &cx->conf->auth.in_dialog, "in_dialog", msg, len);
-}
-
-static int
-p_sess_binary_ha1(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		  size_t len)
-{
-	RTE_SET_USED(o);
-	return parse_bool(v, &cx->conf->auth.sess_binary_ha1, msg, len);
-}
-
-static int
 p_tag_prefix(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
 	     size_t len)
 {
@@ -610,43 +542,6 @@ bad:
 	snprintf(msg, len, "tag_prefix must be 1 to %zu letters or digits",
 		 sizeof(cx->conf->auth.tag_prefix) - 1);
 	return -EINVAL;
-}
-
-static int
-p_passthrough(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	      size_t len)
-{
-	static const struct conf_choice policies[] = {
-		{"forward", USH_DP_PASS_FORWARD}, {"drop", USH_DP_PASS_DROP}, {NULL, 0}};
-
-	RTE_SET_USED(o);
-	return conf_choice(v, policies, &cx->conf->passthrough, "passthrough", msg, len);
-}
-
-static int
-p_reasm_max_flows(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		  size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 0, 1u << 20, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->reasm_max_flows = (uint32_t)x;
-	return 0;
-}
-
-static int
-p_reasm_timeout_ms(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		   size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 1, 60000, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->reasm_timeout_ms = (uint32_t)x;
-	return 0;
 }
 
 static int
@@ -679,135 +574,6 @@ p_log_level(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, c
 	snprintf(msg, len,
 		 "level must be emerg, alert, crit, error, warning, notice, info or debug");
 	return -EINVAL;
-}
-
-/* ---- [protection] ---- */
-
-static int
-conf_u16(const char *v, unsigned long min, unsigned long max, uint16_t *dst, char *msg, size_t len)
-{
-	unsigned long x;
-
-	if (parse_uint(v, min, max, &x, msg, len) < 0)
-		return -EINVAL;
-	*dst = (uint16_t)x;
-	return 0;
-}
-
-/* Thresholds count in the guard slot's 8-bit field; times must stay below 2^15 s (ush_guard.h). */
-#define GUARD_TIME_MAX 32767
-
-static int
-p_ban_threshold(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 0, 255, &cx->conf->auth.ban_src.threshold, msg, len);
-}
-
-static int
-p_ban_window(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	     size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_src.window, msg, len);
-}
-
-static int
-p_ban_time(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_src.ban_time, msg, len);
-}
-
-static int
-p_user_ban_threshold(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		     size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 0, 255, &cx->conf->auth.ban_user.threshold, msg, len);
-}
-
-static int
-p_user_ban_window(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		  size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_user.window, msg, len);
-}
-
-static int
-p_user_ban_time(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-		size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 1, GUARD_TIME_MAX, &cx->conf->auth.ban_user.ban_time, msg, len);
-}
-
-static int
-conf_deny_action(const char *v, uint8_t *dst, const char *name, char *msg, size_t len)
-{
-	static const struct conf_choice actions[] = {
-		{"reply", USH_AUTH_DENY_REPLY}, {"drop", USH_AUTH_DENY_DROP}, {NULL, 0}};
-
-	return conf_choice(v, actions, dst, name, msg, len);
-}
-
-static int
-p_deny_action(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	      size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_deny_action(v, &cx->conf->auth.deny_action, "deny_action", msg, len);
-}
-
-static int
-p_rate(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 0, 65535, &cx->conf->auth.rate.rate, msg, len);
-}
-
-static int
-p_rate_burst(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	     size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 1, 255, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->auth.rate.burst = (uint8_t)x;
-	return 0;
-}
-
-static int
-p_rate_action(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	      size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_deny_action(v, &cx->conf->auth.rate_action, "rate_action", msg, len);
-}
-
-static int
-p_retry_after(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	      size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 0, 3600, &cx->conf->auth.retry_after, msg, len);
-}
-
-static int
-p_table_order(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	      size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 4, 24, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->guard_table_order = (unsigned int)x;
-	return 0;
 }
 
 /* ---- [lists] ---- */
@@ -1052,81 +818,151 @@ conf_lists_check(struct conf_ctx *cx)
 	return rc;
 }
 
-/* ---- [overload] ---- */
+/* ---- the key table ---- */
 
-static int
-p_shed(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
-{
-	RTE_SET_USED(o);
-	return parse_bool(v, &cx->conf->shed, msg, len);
-}
+/* Thresholds count in the guard slot's 8-bit field; times must stay below 2^15 s (ush_guard.h). */
+#define GUARD_TIME_MAX 32767
 
-static int
-p_full_bursts(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	      size_t len)
-{
-	RTE_SET_USED(o);
-	return conf_u16(v, 0, 1000, &cx->conf->shed_full_bursts, msg, len);
-}
+/*
+ * Every key. Most are a number in a range, a boolean or a keyword stored straight into a
+ * field of struct ush_dp_conf; the others have a parser of their own.
+ */
+enum conf_kind {
+	CONF_FN,     /* parse() */
+	CONF_UINT,   /* a number from min to max, into a field of 1, 2 or 4 bytes */
+	CONF_BOOL,   /* true/false, yes/no, on/off, 1/0 */
+	CONF_CHOICE, /* one of choices[], as its uint8_t value */
+};
 
-static int
-p_queue_fill(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
-	     size_t len)
-{
-	unsigned long x;
-
-	RTE_SET_USED(o);
-	if (parse_uint(v, 1, 100, &x, msg, len) < 0)
-		return -EINVAL;
-	cx->conf->shed_queue_fill = (uint8_t)x;
-	return 0;
-}
-
-static const struct {
+struct conf_key {
 	const char *section;
 	const char *key;
+	uint8_t kind;
+	uint8_t size; /* bytes of the field */
+	size_t off;   /* offset of the field in struct ush_dp_conf */
+	unsigned long min, max;
 	conf_parse_fn parse;
-} conf_keys[] = {
-	{"ports", "outside", p_outside},
-	{"ports", "inside", p_inside},
-	{"workers", "lcores", p_lcores},
-	{"sip", "ports", p_sip_ports},
-	{"auth", "realm", p_realm},
-	{"auth", "algorithms", p_algorithms},
-	{"auth", "qop", p_qop},
-	{"auth", "accept_no_qop", p_accept_no_qop},
-	{"auth", "nonce_lifetime", p_nonce_lifetime},
-	{"auth", "nonce_secret_file", p_nonce_secret_file},
-	{"auth", "nc_table_order", p_nc_table_order},
-	{"auth", "challenge_code", p_challenge_code},
-	{"auth", "in_dialog", p_in_dialog},
-	{"auth", "sess_binary_ha1", p_sess_binary_ha1},
-	{"auth", "tag_prefix", p_tag_prefix},
-	{"policy", "passthrough", p_passthrough},
-	{"reassembly", "max_flows", p_reasm_max_flows},
-	{"reassembly", "timeout_ms", p_reasm_timeout_ms},
-	{"credentials", "file", p_creds_file},
-	{"protection", "ban_threshold", p_ban_threshold},
-	{"protection", "ban_window", p_ban_window},
-	{"protection", "ban_time", p_ban_time},
-	{"protection", "user_ban_threshold", p_user_ban_threshold},
-	{"protection", "user_ban_window", p_user_ban_window},
-	{"protection", "user_ban_time", p_user_ban_time},
-	{"protection", "deny_action", p_deny_action},
-	{"protection", "rate", p_rate},
-	{"protection", "rate_burst", p_rate_burst},
-	{"protection", "rate_action", p_rate_action},
-	{"protection", "retry_after", p_retry_after},
-	{"protection", "table_order", p_table_order},
-	{"lists", "block", p_block},
-	{"lists", "allow", p_allow},
-	{"lists", "block_file", p_block_file},
-	{"lists", "allow_file", p_allow_file},
-	{"overload", "shed", p_shed},
-	{"overload", "full_bursts", p_full_bursts},
-	{"overload", "queue_fill", p_queue_fill},
-	{"log", "level", p_log_level},
+	const struct conf_choice *choices;
 };
+
+#define CONF_FIELD(f) sizeof(((struct ush_dp_conf *)0)->f), offsetof(struct ush_dp_conf, f)
+#define KEY_FN(sec, key, fn) {sec, key, CONF_FN, 0, 0, 0, 0, fn, NULL}
+#define KEY_UINT(sec, key, f, lo, hi) {sec, key, CONF_UINT, CONF_FIELD(f), lo, hi, NULL, NULL}
+#define KEY_BOOL(sec, key, f) {sec, key, CONF_BOOL, CONF_FIELD(f), 0, 0, NULL, NULL}
+#define KEY_CHOICE(sec, key, f, ch) {sec, key, CONF_CHOICE, CONF_FIELD(f), 0, 0, NULL, ch}
+
+static const struct conf_choice challenge_codes[] = {
+	{"auto", USH_AUTH_CODE_AUTO}, {"401", USH_AUTH_CODE_401}, {"407", USH_AUTH_CODE_407},
+	{NULL, 0},
+};
+static const struct conf_choice in_dialog_modes[] = {
+	{"forward", USH_AUTH_IN_DIALOG_FORWARD}, {"challenge", USH_AUTH_IN_DIALOG_CHALLENGE},
+	{NULL, 0},
+};
+static const struct conf_choice passthrough_policies[] = {
+	{"forward", USH_DP_PASS_FORWARD}, {"drop", USH_DP_PASS_DROP}, {NULL, 0},
+};
+static const struct conf_choice deny_actions[] = {
+	{"reply", USH_AUTH_DENY_REPLY}, {"drop", USH_AUTH_DENY_DROP}, {NULL, 0},
+};
+
+static const struct conf_key conf_keys[] = {
+	KEY_FN("ports", "outside", p_outside),
+	KEY_FN("ports", "inside", p_inside),
+	KEY_FN("workers", "lcores", p_lcores),
+	KEY_FN("sip", "ports", p_sip_ports),
+	KEY_FN("auth", "realm", p_realm),
+	KEY_FN("auth", "algorithms", p_algorithms),
+	KEY_FN("auth", "qop", p_qop),
+	KEY_BOOL("auth", "accept_no_qop", auth.accept_no_qop),
+	KEY_UINT("auth", "nonce_lifetime", auth.nonce_lifetime, 1, 86400),
+	KEY_FN("auth", "nonce_secret_file", p_nonce_secret_file),
+	KEY_UINT("auth", "nc_table_order", nc_table_order, 4, 28),
+	KEY_CHOICE("auth", "challenge_code", auth.challenge_code, challenge_codes),
+	KEY_CHOICE("auth", "in_dialog", auth.in_dialog, in_dialog_modes),
+	KEY_BOOL("auth", "sess_binary_ha1", auth.sess_binary_ha1),
+	KEY_FN("auth", "tag_prefix", p_tag_prefix),
+	KEY_CHOICE("policy", "passthrough", passthrough, passthrough_policies),
+	KEY_UINT("reassembly", "max_flows", reasm_max_flows, 0, 1u << 20),
+	KEY_UINT("reassembly", "timeout_ms", reasm_timeout_ms, 1, 60000),
+	KEY_FN("credentials", "file", p_creds_file),
+	KEY_UINT("protection", "ban_threshold", auth.ban_src.threshold, 0, 255),
+	KEY_UINT("protection", "ban_window", auth.ban_src.window, 1, GUARD_TIME_MAX),
+	KEY_UINT("protection", "ban_time", auth.ban_src.ban_time, 1, GUARD_TIME_MAX),
+	KEY_UINT("protection", "user_ban_threshold", auth.ban_user.threshold, 0, 255),
+	KEY_UINT("protection", "user_ban_window", auth.ban_user.window, 1, GUARD_TIME_MAX),
+	KEY_UINT("protection", "user_ban_time", auth.ban_user.ban_time, 1, GUARD_TIME_MAX),
+	KEY_CHOICE("protection", "deny_action", auth.deny_action, deny_actions),
+	KEY_UINT("protection", "rate", auth.rate.rate, 0, 65535),
+	KEY_UINT("protection", "rate_burst", auth.rate.burst, 1, 255),
+	KEY_CHOICE("protection", "rate_action", auth.rate_action, deny_actions),
+	KEY_UINT("protection", "retry_after", auth.retry_after, 0, 3600),
+	KEY_UINT("protection", "table_order", guard_table_order, 4, 24),
+	KEY_FN("lists", "block", p_block),
+	KEY_FN("lists", "allow", p_allow),
+	KEY_FN("lists", "block_file", p_block_file),
+	KEY_FN("lists", "allow_file", p_allow_file),
+	KEY_BOOL("overload", "shed", shed),
+	KEY_UINT("overload", "full_bursts", shed_full_bursts, 0, 1000),
+	KEY_UINT("overload", "queue_fill", shed_queue_fill, 1, 100),
+	KEY_FN("log", "level", p_log_level),
+};
+
+/* Stores an unsigned value into a field of size bytes (the table's ranges make it fit). */
+static void
+conf_store(void *field, uint8_t size, unsigned long x)
+{
+	switch (size) {
+	case 1: {
+		uint8_t v = (uint8_t)x;
+
+		memcpy(field, &v, 1);
+		break;
+	}
+	case 2: {
+		uint16_t v = (uint16_t)x;
+
+		memcpy(field, &v, 2);
+		break;
+	}
+	default: {
+		uint32_t v = (uint32_t)x;
+
+		memcpy(field, &v, 4);
+		break;
+	}
+	}
+}
+
+static int
+conf_apply(const struct conf_key *k, struct conf_ctx *cx, const char *v,
+	   const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	void *field = (char *)cx->conf + k->off;
+	unsigned long x;
+	uint8_t choice;
+	bool b;
+
+	switch (k->kind) {
+	case CONF_UINT:
+		if (parse_uint(v, k->min, k->max, &x, msg, len) < 0)
+			return -EINVAL;
+		conf_store(field, k->size, x);
+		return 0;
+	case CONF_BOOL:
+		if (parse_bool(v, &b, msg, len) < 0)
+			return -EINVAL;
+		memcpy(field, &b, sizeof(b));
+		return 0;
+	case CONF_CHOICE:
+		if (conf_choice(v, k->choices, &choice, k->key, msg, len) < 0)
+			return -EINVAL;
+		memcpy(field, &choice, 1);
+		return 0;
+	default:
+		return k->parse(cx, v, o, msg, len);
+	}
+}
 
 static int
 conf_find_key(const char *section, const char *key)
@@ -1306,7 +1142,7 @@ ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *
 					       entries[e].name, section);
 				goto out_close_cfg;
 			}
-			rc = conf_keys[k].parse(&cx, entries[e].value, &o, msg, sizeof(msg));
+			rc = conf_apply(&conf_keys[k], &cx, entries[e].value, &o, msg, sizeof(msg));
 			if (rc == -CONF_ERR_OWN) {
 				rc = -EINVAL;
 				goto out_close_cfg;
