@@ -195,6 +195,17 @@ register_msg(const char *auth_hdr)
 	return s;
 }
 
+/* Challenges a REGISTER without credentials and returns the nonce offered for algo. */
+static void
+fresh_nonce(const char *algo, char *out)
+{
+	char *m = register_msg("");
+
+	run(m, NOW);
+	free(m);
+	nonce_for(algo, out);
+}
+
 /* Authorization header with a response computed here (RFC 7616 §3.4.1, qop=auth). */
 static char *
 auth_hdr(const EVP_MD *md, const char *algo, const char *user, const char *pass,
@@ -314,14 +325,11 @@ Test(auth, right_credentials_each_algorithm_forwarded_then_replay_refused)
 Test(auth, wrong_password_and_unknown_user_look_the_same)
 {
 	char nonce[USH_NONCE_LEN + 1];
-	char *m = register_msg("");
 	struct ush_auth_pkt p1, p2;
 	char r1[USH_REPLY_MAX + 1];
 	const char *n1, *n2;
 
-	run(m, NOW);
-	free(m);
-	nonce_for("MD5", nonce);
+	fresh_nonce("MD5", nonce);
 	p1 = run_auth(EVP_md5(), "MD5", "alice", "wrong", nonce, "00000001", "sip:" REALM, NOW);
 	strcpy(r1, reply);
 	p2 = run_auth(EVP_md5(), "MD5", "mallory", "x", nonce, "00000001", "sip:" REALM, NOW);
@@ -337,12 +345,9 @@ Test(auth, wrong_password_and_unknown_user_look_the_same)
 Test(auth, expired_nonce_with_right_digest_is_stale)
 {
 	char nonce[USH_NONCE_LEN + 1];
-	char *m = register_msg("");
 	struct ush_auth_pkt p;
 
-	run(m, NOW);
-	free(m);
-	nonce_for("SHA-256", nonce);
+	fresh_nonce("SHA-256", nonce);
 	p = run_auth(EVP_sha256(), "SHA-256", "alice", "secret", nonce, "00000001", "sip:" REALM,
 		     NOW + 301);
 	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_STALE, "%s", ush_ctr_name(p.ctr));
@@ -357,12 +362,9 @@ Test(auth, expired_nonce_with_right_digest_is_stale)
 Test(auth, forged_and_truncated_nonces)
 {
 	char nonce[USH_NONCE_LEN + 1];
-	char *m = register_msg("");
 	struct ush_auth_pkt p;
 
-	run(m, NOW);
-	free(m);
-	nonce_for("MD5", nonce);
+	fresh_nonce("MD5", nonce);
 	nonce[20] = nonce[20] == 'A' ? 'B' : 'A';
 	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
 	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NONCE_INVALID);
@@ -374,11 +376,8 @@ Test(auth, forged_and_truncated_nonces)
 Test(auth, one_nonce_for_all_offered_algorithms)
 {
 	char n1[USH_NONCE_LEN + 1], n2[USH_NONCE_LEN + 1];
-	char *m = register_msg("");
 
-	run(m, NOW);
-	free(m);
-	nonce_for("SHA-256", n1);
+	fresh_nonce("SHA-256", n1);
 	nonce_for("MD5", n2);
 	cr_assert_str_eq(n1, n2);
 	cr_assert_eq(run_auth(EVP_md5(), "MD5", "alice", "secret", n1, "00000001", "sip:" REALM,
@@ -410,12 +409,9 @@ Test(auth, nonce_bound_to_another_algorithm_refused)
 Test(auth, uri_must_match_request_uri)
 {
 	char nonce[USH_NONCE_LEN + 1];
-	char *m = register_msg("");
 	struct ush_auth_pkt p;
 
-	run(m, NOW);
-	free(m);
-	nonce_for("MD5", nonce);
+	fresh_nonce("MD5", nonce);
 	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:other.example",
 		     NOW);
 	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_URI_MISMATCH);
@@ -424,12 +420,9 @@ Test(auth, uri_must_match_request_uri)
 Test(auth, qop_less_nonce_is_good_once)
 {
 	char nonce[USH_NONCE_LEN + 1];
-	char *m = register_msg("");
 	struct ush_auth_pkt p;
 
-	run(m, NOW);
-	free(m);
-	nonce_for("MD5", nonce);
+	fresh_nonce("MD5", nonce);
 	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, NULL, "sip:" REALM, NOW);
 	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "%s", ush_ctr_name(p.ctr));
 	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, NULL, "sip:" REALM, NOW);
