@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/* Credential sources: what source.c shares with the htdigest, SQLite and PostgreSQL back ends. */
+
+#ifndef USHD_SOURCE_PRIV_H
+#define USHD_SOURCE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ushd_source.h"
+
+/* Longest HA1 in hex plus its terminator. */
+#define USHD_HEX_MAX (2 * USH_DIGEST_MAX_LEN + 1)
+
+/* Columns of the subscriber table that Usher reads or writes, in SELECT order. */
+enum ushd_field {
+	USHD_F_USER = 0,
+	USHD_F_DOMAIN,
+	USHD_F_PASSWORD,
+	USHD_F_HA1, /* + enum ush_hash */
+	USHD_F_COUNT = USHD_F_HA1 + USH_HASH_COUNT
+};
+
+__attribute__((format(printf, 4, 5))) int
+ushd_err(char *err, size_t errlen, int rc, const char *fmt, ...);
+
+const char *
+ushd_hash_name(enum ush_hash hash);
+
+/* Configured column of a field ("" when not read), and whether the domain is the realm. */
+const char *
+ushd_col(const struct ushd_source_conf *c, enum ushd_field f);
+
+static inline bool
+ushd_realm_fixed(const struct ushd_source_conf *c)
+{
+	return c->realm[0] != '\0';
+}
+
+/*
+ * Finds duplicates while a set loads: open addressing over set indices, so that 200k
+ * subscribers cost one probe each instead of a scan.
+ */
+struct ushd_index {
+	uint64_t *slot; /* hash << 32 | (set index + 1); 0: empty */
+	size_t mask;
+	size_t used;
+};
+
+/* Index in set of (user, realm), or -1. */
+long
+ushd_index_find(const struct ushd_index *x, const struct ushd_credset *set, const char *user,
+		const char *realm);
+
+/* Record set->v[pos] (already pushed). @return 0 or -ENOMEM. */
+int
+ushd_index_add(struct ushd_index *x, const struct ushd_credset *set, size_t pos);
+
+void
+ushd_index_free(struct ushd_index *x);
+
+/* One database row as text; NULL for SQL NULL or a column not configured. */
+struct ushd_row {
+	const char *f[USHD_F_COUNT];
+};
+
+/*
+ * Turn a row into a credential: empty values are absent, an HA1 column wins over the password,
+ * missing HA1s are derived for the hashes of derive_mask. err gets "row N (user@domain): ...",
+ * which the caller prefixes with the source.
+ */
+int
+ushd_cred_from_row(const struct ushd_source_conf *c, const struct ushd_row *r, unsigned long n,
+		   struct ushd_cred *out, char *err, size_t errlen);
+
+/*
+ * Names of a new or changed subscriber: non-empty, short enough, and for files free of
+ * the separators and line breaks that would corrupt the file.
+ */
+int
+ushd_check_names(const char *user, const char *realm, bool file, char *err, size_t errlen);
+
+/* Parameterised SQL under construction: identifiers quoted, values only as placeholders. */
+struct ushd_sql {
+	char text[2048];
+	size_t len;
+	const char *val[USHD_F_COUNT + 1];
+	int n;
+	char ph; /* '?' (SQLite: ?1, ?2) or '$' (PostgreSQL: $1, $2) */
+	bool overflow;
+};
+
+/* What put writes: key values, then the password and HA1 column values. */
+struct ushd_put {
+	const char *user;
+	const char *realm;
+	const char *password; /* value of the password column ("" unless store_password) */
+	char hex[USH_HASH_COUNT][USHD_HEX_MAX]; /* "" where not derived: clears the column */
+	struct ushd_cred cred;
+};
+
+/* SELECT of every configured column; map[f] is the result column of field f, or -1. */
+int
+ushd_sql_select(const struct ushd_source_conf *c, char ph, struct ushd_sql *q,
+		int map[USHD_F_COUNT]);
+
+enum ushd_sql_op {
+	USHD_SQL_EXISTS, /* SELECT COUNT(*) of the key */
+	USHD_SQL_INSERT,
+	USHD_SQL_UPDATE,
+	USHD_SQL_DELETE,
+};
+
+int
+ushd_sql_write(const struct ushd_source_conf *c, char ph, enum ushd_sql_op op,
+	       const struct ushd_put *p, struct ushd_sql *q);
+
+/*
+ * Derive the HA1s that put stores (derive_mask; for databases only those that a reload would
+ * find again: an HA1 column, or the stored password) and their hex.
+ */
+int
+ushd_put_prepare(const struct ushd_source_conf *c, const char *user, const char *realm,
+		 const char *password, struct ushd_put *p, char *err, size_t errlen);
+
+void
+ushd_put_wipe(struct ushd_put *p);
+
+/* Back ends, called after ushd_source_conf_check(). */
+int
+ushd_htdigest_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
+		   size_t errlen);
+int
+ushd_htdigest_put(const struct ushd_source_conf *c, struct ushd_put *p, bool replace, char *err,
+		  size_t errlen);
+int
+ushd_htdigest_del(const struct ushd_source_conf *c, const char *user, const char *realm,
+		  char *err, size_t errlen);
+
+int
+ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
+		 size_t errlen);
+int
+ushd_sqlite_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del, bool replace,
+		  char *err, size_t errlen);
+
+int
+ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
+		size_t errlen);
+int
+ushd_pgsql_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del, bool replace,
+		 char *err, size_t errlen);
+
+#endif /* USHD_SOURCE_PRIV_H */

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 Usher authors
+ */
+
+/* SQLite source: Kamailio's and OpenSIPS' subscriber tables, errors, put and del. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+
+#include "ushd_source.h"
+
+/* Kamailio 5.x auth_db (utils/kamctl/sqlite), and OpenSIPS 3.x with its SHA-2 HA1 columns. */
+#define KAMAILIO_DDL                                                                               \
+	"CREATE TABLE subscriber (id INTEGER PRIMARY KEY NOT NULL,"                                \
+	" username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT '' NOT NULL,"       \
+	" password VARCHAR(64) DEFAULT '' NOT NULL, ha1 VARCHAR(128) DEFAULT '' NOT NULL,"         \
+	" ha1b VARCHAR(128) DEFAULT '' NOT NULL,"                                                  \
+	" CONSTRAINT subscriber_account_idx UNIQUE (username, domain));"
+#define OPENSIPS_DDL                                                                               \
+	"CREATE TABLE subscriber (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"                  \
+	" username CHAR(64) DEFAULT '' NOT NULL, domain CHAR(64) DEFAULT '' NOT NULL,"             \
+	" password CHAR(25) DEFAULT '' NOT NULL, ha1 CHAR(64) DEFAULT '' NOT NULL,"                \
+	" ha1_sha256 CHAR(64) DEFAULT '' NOT NULL, ha1_sha512t256 CHAR(64) DEFAULT '' NOT NULL,"   \
+	" CONSTRAINT subscriber_account_idx UNIQUE (username, domain));"
+/* Hand-made tables: nullable, no unique key. */
+#define LOOSE_DDL                                                                                  \
+	"CREATE TABLE subscriber (username TEXT, domain TEXT, password TEXT, ha1 TEXT,"            \
+	" ha1_sha256 TEXT, ha1_sha512t256 TEXT);"
+
+/* printf 'bob:example.com:bobpass' | md5sum */
+#define BOB_MD5	     "d494896bcfe9f00043fdbe76ccb2c887"
+#define BOB_MD5_PASS "bobpass"
+
+static struct ushd_source_conf conf;
+static struct ushd_credset set;
+static char path[64];
+static char err[512];
+static sqlite3 *db;
+
+static void
+setup(void)
+{
+	int fd;
+
+	strcpy(path, "/tmp/ushd_sqlite_XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ushd_source_conf_defaults(&conf);
+	conf.kind = USHD_SRC_SQLITE;
+	strcpy(conf.path, path);
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	ushd_credset_free(&set);
+	sqlite3_close(db);
+	unlink(path);
+}
+
+TestSuite(sqlite, .init = setup, .fini = teardown);
+
+static void
+sql(const char *text)
+{
+	char *msg = NULL;
+
+	cr_assert_eq(sqlite3_exec(db, text, NULL, NULL, &msg), SQLITE_OK, "%s: %s", text, msg);
+}
+
+/* One text value of a query on the test's own connection; "(none)" for no row, "(null)". */
+static const char *
+sql_value(const char *text)
+{
+	static char buf[256];
+	sqlite3_stmt *st;
+
+	cr_assert_eq(sqlite3_prepare_v2(db, text, -1, &st, NULL), SQLITE_OK, "%s", text);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		strcpy(buf, "(none)");
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		strcpy(buf, "(null)");
+	else
+		snprintf(buf, sizeof(buf), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static void
+kamailio_conf(void)
+{
+	conf.col_ha1_sha256[0] = '\0';
+	conf.col_ha1_sha512t256[0] = '\0';
+}
+
+static const struct ushd_cred *
+find(const char *user, const char *realm)
+{
+	for (size_t i = 0; i < set.n; i++)
+		if (strcmp(set.v[i].user, user) == 0 && strcmp(set.v[i].realm, realm) == 0)
+			return &set.v[i];
+	cr_assert_fail("%s@%s not loaded", user, realm);
+	return NULL;
+}
+
+/* The HA1 of hash h in c is H(user:realm:pass). */
+static void
+expect_ha1(const struct ushd_cred *c, enum ush_hash h, const char *pass)
+{
+	uint8_t want[32];
+
+	cr_assert(c->have & (1u << h), "%s: no hash %d", c->user, h);
+	cr_assert_eq(ushd_ha1(h, c->user, c->realm, pass, want), 0);
+	cr_assert_arr_eq(c->ha1[h], want, ush_hash_len(h), "%s hash %d", c->user, h);
+}
+
+static int
+load(void)
+{
+	return ushd_source_load(&conf, &set, err, sizeof(err));
+}
+
+Test(sqlite, kamailio_rows)
+{
+	sql(KAMAILIO_DDL);
+	/* password only; ha1 only; both (with an ha1 of another password: the column wins) */
+	sql("INSERT INTO subscriber (username, domain, password) VALUES "
+	    "('alice', 'example.com', 'Circle of Life');"
+	    "INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES "
+	    "('bob', 'example.com', '" BOB_MD5 "', 'ffffffffffffffffffffffffffffffff');"
+	    "INSERT INTO subscriber (username, domain, password, ha1) VALUES "
+	    "('carol', 'sip.example.org', 'now', '" BOB_MD5 "');");
+	kamailio_conf();
+	cr_assert_eq(load(), 3, "%s", err);
+	cr_assert_str_eq(set.v[0].user, "alice");
+	cr_assert_eq(set.v[0].have, 7);
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++)
+		expect_ha1(find("alice", "example.com"), h, "Circle of Life");
+	cr_assert_eq(find("bob", "example.com")->have, 1);
+	expect_ha1(find("bob", "example.com"), USH_HASH_MD5, BOB_MD5_PASS);
+	/* carol: MD5 from the ha1 column (bob's value, not derived), SHA-2 from 'now' */
+	cr_assert_eq(find("carol", "sip.example.org")->have, 7);
+	cr_assert_arr_eq(find("carol", "sip.example.org")->ha1[USH_HASH_MD5],
+			 find("bob", "example.com")->ha1[USH_HASH_MD5], 16);
+	expect_ha1(find("carol", "sip.example.org"), USH_HASH_SHA256, "now");
+	expect_ha1(find("carol", "sip.example.org"), USH_HASH_SHA512_256, "now");
+}
+
+/* The defaults name OpenSIPS' SHA-2 columns: on Kamailio's table that is a clear error. */
+Test(sqlite, kamailio_table_with_opensips_columns)
+{
+	sql(KAMAILIO_DDL);
+	cr_assert_eq(load(), -EIO);
+	cr_assert(strstr(err, "no such column: ha1_sha256") != NULL, "%s", err);
+	cr_assert(strstr(err, "SELECT \"username\", \"domain\", \"password\", \"ha1\", "
+			      "\"ha1_sha256\", \"ha1_sha512t256\" FROM \"subscriber\"") != NULL,
+		  "names the query: %s", err);
+	cr_assert_eq(strncmp(err, path, strlen(path)), 0, "%s", err);
+}
+
+Test(sqlite, opensips_rows)
+{
+	uint8_t sha[32];
+	char hex[65];
+
+	sql(OPENSIPS_DDL);
+	cr_assert_eq(ushd_ha1(USH_HASH_SHA256, "dave", "example.com", "d4ve", sha), 0);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02X", sha[i]); /* upper case is hex too */
+	char ins[512];
+	snprintf(ins, sizeof(ins),
+		 "INSERT INTO subscriber (username, domain, ha1_sha256) VALUES "
+		 "('dave', 'example.com', '%s');",
+		 hex);
+	sql(ins);
+	sql("INSERT INTO subscriber (username, domain, password) VALUES "
+	    "('erin', 'example.com', 'e');");
+	cr_assert_eq(load(), 2, "%s", err);
+	cr_assert_eq(find("dave", "example.com")->have, 1u << USH_HASH_SHA256);
+	expect_ha1(find("dave", "example.com"), USH_HASH_SHA256, "d4ve");
+	cr_assert_eq(find("erin", "example.com")->have, 7);
+	expect_ha1(find("erin", "example.com"), USH_HASH_SHA512_256, "e");
+}
+
+/* NULL and '' are both absent; a row with nothing usable names itself. */
+Test(sqlite, nothing_usable)
+{
+	sql(LOOSE_DDL);
+	sql("INSERT INTO subscriber VALUES ('a', 'r', 'p', NULL, '', NULL);"
+	    "INSERT INTO subscriber VALUES ('ghost', 'example.com', NULL, '', NULL, '');");
+	cr_assert_eq(load(), -EINVAL);
+	cr_assert_eq(set.n, 0);
+	cr_assert(strstr(err, ": table subscriber row 2 (ghost@example.com): neither password "
+			      "nor HA1") != NULL,
+		  "%s", err);
+}
+
+Test(sqlite, malformed_rows)
+{
+	static const struct {
+		const char *values;
+		const char *msg;
+	} bad[] = {
+		{"('bob', 'example.com', '', '37593d991414f52c30246c60c779843g', '', '')",
+		 "row 1 (bob@example.com): ha1 is not a MD5 HA1 (32 hex digits)"},
+		{"('bob', 'example.com', '', '', '37593d991414f52c30246c60c7798431', '')",
+		 "row 1 (bob@example.com): ha1_sha256 is not a SHA-256 HA1 (64 hex digits)"},
+		{"('', 'example.com', 'p', '', '', '')", "row 1: empty username"},
+		{"('bob', '', 'p', '', '', '')", "row 1 (bob): empty domain (the realm)"},
+		{"('bob', 'r', 'p', '', '', ''), ('bob', 'r', '', '" BOB_MD5 "', '', '')",
+		 "row 2: duplicate user 'bob' in realm 'r'"},
+	};
+	char text[512];
+
+	sql(LOOSE_DDL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sql("DELETE FROM subscriber");
+		snprintf(text, sizeof(text), "INSERT INTO subscriber VALUES %s", bad[i].values);
+		sql(text);
+		cr_assert_eq(load(), -EINVAL, "case %zu", i);
+		cr_assert_eq(set.n, 0);
+		snprintf(text, sizeof(text), "%s: table subscriber %s", path, bad[i].msg);
+		cr_assert_str_eq(err, text);
+	}
+}
+
+Test(sqlite, derive_none)
+{
+	sql(LOOSE_DDL);
+	sql("INSERT INTO subscriber (username, domain, password) VALUES ('a', 'r', 'p')");
+	conf.derive_mask = 0;
+	cr_assert_eq(load(), -EINVAL);
+	cr_assert(strstr(err, "row 1 (a@r): only a password, and derive is none") != NULL, "%s",
+		  err);
+	conf.derive_mask = 1u << USH_HASH_SHA256;
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(set.v[0].have, 1u << USH_HASH_SHA256);
+}
+
+Test(sqlite, put_del_kamailio)
+{
+	struct ushd_cred out;
+
+	sql(KAMAILIO_DDL);
+	sql("INSERT INTO subscriber (username, domain, password) VALUES ('old', 'r', 'x')");
+	kamailio_conf();
+	cr_assert_eq(ushd_source_put(&conf, "alice", "example.com", "Circle of Life", false, &out,
+				     err, sizeof(err)),
+		     0, "%s", err);
+	/* no SHA-2 columns and no stored password: only MD5 survives a reload */
+	cr_assert_eq(out.have, 1);
+	expect_ha1(&out, USH_HASH_MD5, "Circle of Life");
+	cr_assert_str_eq(sql_value("SELECT password FROM subscriber WHERE username = 'alice'"), "");
+	/* printf 'alice:example.com:Circle of Life' | md5sum */
+	cr_assert_str_eq(sql_value("SELECT ha1 FROM subscriber WHERE username = 'alice'"),
+			 "5d63aace79644831cf1ded8600ab8c95");
+	cr_assert_eq(load(), 2, "%s", err);
+	cr_assert_eq(memcmp(find("alice", "example.com"), &out, sizeof(out)), 0);
+
+	cr_assert_eq(
+		ushd_source_put(&conf, "alice", "example.com", "x", false, &out, err, sizeof(err)),
+		-EEXIST);
+	cr_assert(strstr(err, "user 'alice' in realm 'example.com' exists in table subscriber"),
+		  "%s", err);
+	cr_assert_eq(
+		ushd_source_put(&conf, "alice", "other.org", "x", true, &out, err, sizeof(err)),
+		-ENOENT);
+
+	conf.store_password = true;
+	cr_assert_eq(
+		ushd_source_put(&conf, "alice", "example.com", "new", true, &out, err, sizeof(err)),
+		0, "%s", err);
+	cr_assert_eq(out.have, 7);
+	cr_assert_str_eq(sql_value("SELECT password FROM subscriber WHERE username = 'alice'"),
+			 "new");
+	cr_assert_eq(load(), 2, "%s", err);
+	cr_assert_eq(memcmp(find("alice", "example.com"), &out, sizeof(out)), 0);
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++)
+		expect_ha1(find("alice", "example.com"), h, "new");
+
+	/* passwd without store_password clears the plaintext, which no longer matches */
+	conf.store_password = false;
+	cr_assert_eq(ushd_source_put(&conf, "alice", "example.com", "newer", true, &out, err,
+				     sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT password FROM subscriber WHERE username = 'alice'"), "");
+
+	cr_assert_eq(ushd_source_del(&conf, "alice", "example.com", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "1");
+	cr_assert_eq(ushd_source_del(&conf, "alice", "example.com", err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "no user 'alice' in realm 'example.com'") != NULL, "%s", err);
+}
+
+/* The HA1 written is the one the RFC 2617 example computes. */
+Test(sqlite, put_writes_hex)
+{
+	struct ushd_cred out;
+
+	sql(OPENSIPS_DDL);
+	conf.derive_mask = 1u << USH_HASH_MD5;
+	cr_assert_eq(ushd_source_put(&conf, "Mufasa", "testrealm@host.com", "Circle Of Life", false,
+				     &out, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT ha1 || '/' || ha1_sha256 || '/' || ha1_sha512t256 || "
+				   "'/' || password FROM subscriber"),
+			 "939e7578ed9e3c518a452acee763bce9///");
+}
+
+/* Values travel as parameters: quotes and SQL in a name are just bytes. */
+Test(sqlite, hostile_names_are_data)
+{
+	const char *user = "o'brien\"; DROP TABLE subscriber; --";
+	struct ushd_cred out;
+
+	sql(OPENSIPS_DDL);
+	cr_assert_eq(
+		ushd_source_put(&conf, user, "ex'ample.com", "p'w", false, &out, err, sizeof(err)),
+		0, "%s", err);
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_str_eq(set.v[0].user, user);
+	expect_ha1(&set.v[0], USH_HASH_SHA256, "p'w");
+	cr_assert_eq(ushd_source_del(&conf, user, "ex'ample.com", err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "0");
+}
+
+/* A fixed realm: the domain column is not the key (Kamailio's use_domain = 0). */
+Test(sqlite, fixed_realm)
+{
+	struct ushd_cred out;
+
+	sql(OPENSIPS_DDL);
+	sql("INSERT INTO subscriber (username, domain, password) VALUES ('a', '', 'p'),"
+	    " ('b', 'whatever', 'q')");
+	strcpy(conf.realm, "sip.example.com");
+	cr_assert_eq(load(), 2, "%s", err);
+	cr_assert_str_eq(set.v[1].realm, "sip.example.com");
+	expect_ha1(&set.v[1], USH_HASH_MD5, "q");
+	cr_assert_eq(ushd_source_put(&conf, "c", "other", "p", false, &out, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "not the source's fixed realm") != NULL, "%s", err);
+	cr_assert_eq(
+		ushd_source_put(&conf, "c", "sip.example.com", "p", false, &out, err, sizeof(err)),
+		0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT domain FROM subscriber WHERE username = 'c'"),
+			 "sip.example.com");
+	cr_assert_eq(ushd_source_del(&conf, "b", "sip.example.com", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "2");
+	/* a username twice is a duplicate once the domain no longer tells them apart */
+	sql("INSERT INTO subscriber (username, domain, password) VALUES ('a', 'x', 'p')");
+	cr_assert_eq(load(), -EINVAL);
+	cr_assert(strstr(err, "duplicate user 'a' in realm 'sip.example.com'") != NULL, "%s", err);
+}
+
+/* Other names, configured: nothing of the defaults is assumed. */
+Test(sqlite, custom_columns)
+{
+	sql("CREATE TABLE accounts (login TEXT, zone TEXT, secret_md5 TEXT)");
+	sql("INSERT INTO accounts VALUES ('bob', 'example.com', '" BOB_MD5 "')");
+	cr_assert_eq(ushd_source_conf_set(&conf, "table", "accounts", err, sizeof(err)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_user", "login", err, sizeof(err)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_domain", "zone", err, sizeof(err)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_password", "", err, sizeof(err)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1", "secret_md5", err, sizeof(err)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1_sha256", "", err, sizeof(err)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1_sha512t256", "", err, sizeof(err)), 0);
+	cr_assert_eq(load(), 1, "%s", err);
+	expect_ha1(&set.v[0], USH_HASH_MD5, BOB_MD5_PASS);
+}
+
+Test(sqlite, bad_column_name)
+{
+	struct ushd_cred out;
+
+	sql(OPENSIPS_DDL);
+	strcpy(conf.col_password, "password FROM subscriber; --");
+	cr_assert_eq(load(), -EINVAL);
+	cr_assert(strstr(err, "source: col_password") != NULL, "%s", err);
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "0");
+	/* a valid name that is not in the table: the database says so */
+	strcpy(conf.col_password, "passwd");
+	cr_assert_eq(load(), -EIO);
+	cr_assert(strstr(err, "no such column: passwd") != NULL, "%s", err);
+}
+
+Test(sqlite, missing_file)
+{
+	struct ushd_cred out;
+	char want[128];
+
+	strcpy(conf.path, "/tmp/ushd_no_such_dir/kamailio.db");
+	cr_assert_eq(load(), -ENOENT);
+	snprintf(want, sizeof(want), "%s: No such file or directory", conf.path);
+	cr_assert_str_eq(err, want);
+	/* put never creates a database */
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), -ENOENT);
+}
+
+Test(sqlite, missing_table)
+{
+	cr_assert_eq(load(), -EIO);
+	cr_assert(strstr(err, "no such table: subscriber") != NULL, "%s", err);
+}
+
+/* Another writer holds the lock past the busy timeout: -EBUSY, and nothing changes. */
+Test(sqlite, locked)
+{
+	struct ushd_cred out;
+
+	sql(OPENSIPS_DDL);
+	sql("INSERT INTO subscriber (username, domain, password) VALUES ('a', 'r', 'p')");
+	sql("BEGIN EXCLUSIVE");
+	cr_assert_eq(load(), -EBUSY);
+	cr_assert(strstr(err, "database is locked") != NULL, "%s", err);
+	cr_assert_eq(ushd_source_put(&conf, "b", "r", "p", false, &out, err, sizeof(err)), -EBUSY);
+	cr_assert(strstr(err, "BEGIN IMMEDIATE: database is locked") != NULL, "%s", err);
+	sql("COMMIT");
+	cr_assert_eq(load(), 1, "%s", err);
+}
+
+Test(sqlite, corrupt)
+{
+	FILE *fp;
+	struct ushd_cred out;
+
+	sqlite3_close(db);
+	db = NULL;
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	for (int i = 0; i < 512; i++)
+		fputs("this is not an SQLite database\n", fp);
+	fclose(fp);
+	cr_assert_eq(load(), -EIO);
+	cr_assert(strstr(err, "file is not a database") != NULL, "%s", err);
+	cr_assert_eq(ushd_source_put(&conf, "b", "r", "p", false, &out, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "file is not a database") != NULL, "%s", err);
+}
+
+Test(sqlite, store_password_needs_column)
+{
+	struct ushd_cred out;
+
+	sql(OPENSIPS_DDL);
+	conf.store_password = true;
+	conf.col_password[0] = '\0';
+	cr_assert_eq(ushd_source_put(&conf, "b", "r", "p", false, &out, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "store_password needs col_password");
+}
