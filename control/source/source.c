@@ -43,41 +43,41 @@ ushd_hash_name(enum ush_hash hash)
 
 #define DERIVE_ALL ((uint8_t)((1u << USH_HASH_COUNT) - 1))
 
+/* Where each field's column name lives in the configuration, and its default. */
+static const struct {
+	size_t off;
+	const char *def;
+} col_field[USHD_F_COUNT] = {
+	[USHD_F_USER] = {offsetof(struct ushd_source_conf, col_user), "username"},
+	[USHD_F_DOMAIN] = {offsetof(struct ushd_source_conf, col_domain), "domain"},
+	[USHD_F_PASSWORD] = {offsetof(struct ushd_source_conf, col_password), "password"},
+	[USHD_F_HA1 + USH_HASH_MD5] = {offsetof(struct ushd_source_conf, col_ha1), "ha1"},
+	[USHD_F_HA1 + USH_HASH_SHA256] = {offsetof(struct ushd_source_conf, col_ha1_sha256),
+					  "ha1_sha256"},
+	[USHD_F_HA1 + USH_HASH_SHA512_256] = {offsetof(struct ushd_source_conf, col_ha1_sha512t256),
+					      "ha1_sha512t256"},
+	[USHD_F_HA1B] = {offsetof(struct ushd_source_conf, col_ha1b), "ha1b"},
+};
+
 void
 ushd_source_conf_defaults(struct ushd_source_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = USHD_SRC_HTDIGEST;
 	strcpy(c->table, "subscriber");
-	strcpy(c->col_user, "username");
-	strcpy(c->col_domain, "domain");
-	strcpy(c->col_password, "password");
-	strcpy(c->col_ha1, "ha1");
-	strcpy(c->col_ha1_sha256, "ha1_sha256");
-	strcpy(c->col_ha1_sha512t256, "ha1_sha512t256");
+	for (int f = 0; f < USHD_F_COUNT; f++)
+		strcpy((char *)c + col_field[f].off, col_field[f].def);
 	c->derive_mask = DERIVE_ALL;
 	c->store_password = false;
+	c->set_keys = 0;
 }
 
 const char *
 ushd_col(const struct ushd_source_conf *c, enum ushd_field f)
 {
-	switch ((int)f) {
-	case USHD_F_USER:
-		return c->col_user;
-	case USHD_F_DOMAIN:
-		return c->col_domain;
-	case USHD_F_PASSWORD:
-		return c->col_password;
-	case USHD_F_HA1 + USH_HASH_MD5:
-		return c->col_ha1;
-	case USHD_F_HA1 + USH_HASH_SHA256:
-		return c->col_ha1_sha256;
-	case USHD_F_HA1 + USH_HASH_SHA512_256:
-		return c->col_ha1_sha512t256;
-	default:
+	if ((int)f < 0 || f >= USHD_F_COUNT)
 		return "";
-	}
+	return (const char *)c + col_field[f].off;
 }
 
 /*
@@ -116,12 +116,16 @@ static const struct conf_key {
 	{"col_ha1", CT_IDENT_OPT, OFF(col_ha1), SIZE(col_ha1)},
 	{"col_ha1_sha256", CT_IDENT_OPT, OFF(col_ha1_sha256), SIZE(col_ha1_sha256)},
 	{"col_ha1_sha512t256", CT_IDENT_OPT, OFF(col_ha1_sha512t256), SIZE(col_ha1_sha512t256)},
+	{"col_ha1b", CT_IDENT_OPT, OFF(col_ha1b), SIZE(col_ha1b)},
 	{"realm", CT_REALM, OFF(realm), SIZE(realm)},
 	{"derive", CT_DERIVE, OFF(derive_mask), SIZE(derive_mask)},
 	{"store_password", CT_BOOL, OFF(store_password), SIZE(store_password)},
 #undef OFF
 #undef SIZE
 };
+
+#define CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+_Static_assert(CONF_KEYS <= 32, "ushd_source_conf.set_keys has a bit per key");
 
 static const char *const kind_name[] = {"htdigest", "sqlite", "pgsql"};
 
@@ -163,23 +167,13 @@ conf_derive(const char *v, uint8_t *mask, char *err, size_t errlen)
 	return 0;
 }
 
-int
-ushd_source_conf_set(struct ushd_source_conf *c, const char *key, const char *value, char *err,
-		     size_t errlen)
+static int
+conf_set_value(struct ushd_source_conf *c, const struct conf_key *k, const char *key,
+	       const char *value, char *err, size_t errlen)
 {
-	const struct conf_key *k = NULL;
-	char *field;
+	char *field = (char *)c + k->off;
 	size_t len;
 
-	if (c == NULL || key == NULL || value == NULL)
-		return ushd_err(err, errlen, -EINVAL, "invalid argument");
-	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
-		if (strcmp(conf_keys[i].name, key) == 0)
-			k = &conf_keys[i];
-	if (k == NULL)
-		return ushd_err(err, errlen, -ENOENT,
-				"%.64s: unknown key in [source] (see docs/sources.md)", key);
-	field = (char *)c + k->off;
 	len = strlen(value);
 	switch (k->type) {
 	case CT_KIND:
@@ -230,6 +224,77 @@ ushd_source_conf_set(struct ushd_source_conf *c, const char *key, const char *va
 }
 
 int
+ushd_source_conf_set(struct ushd_source_conf *c, const char *key, const char *value, char *err,
+		     size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	if (c == NULL || key == NULL || value == NULL)
+		return ushd_err(err, errlen, -EINVAL, "invalid argument");
+	for (i = 0; i < CONF_KEYS; i++)
+		if (strcmp(conf_keys[i].name, key) == 0)
+			break;
+	if (i == CONF_KEYS)
+		return ushd_err(err, errlen, -ENOENT,
+				"%.64s: unknown key in [source] (see docs/sources.md)", key);
+	rc = conf_set_value(c, &conf_keys[i], key, value, err, errlen);
+	/* Said in usherd.ini, even with the default value: no longer auto-detected. */
+	if (rc == 0)
+		c->set_keys |= 1u << i;
+	return rc;
+}
+
+/* ---- optional columns: auto-detection ---- */
+
+/* The fields whose column may be missing from the table when left at the default. */
+static const enum ushd_field col_optional[] = {
+	USHD_F_HA1 + USH_HASH_SHA256,
+	USHD_F_HA1 + USH_HASH_SHA512_256,
+	USHD_F_HA1B,
+};
+
+unsigned int
+ushd_cols_auto(const struct ushd_source_conf *c)
+{
+	unsigned int m = 0;
+
+	for (size_t i = 0; i < sizeof(col_optional) / sizeof(col_optional[0]); i++) {
+		enum ushd_field f = col_optional[i];
+
+		if (strcmp(ushd_col(c, f), col_field[f].def) != 0)
+			continue;
+		for (size_t k = 0; k < CONF_KEYS; k++)
+			if (conf_keys[k].off == col_field[f].off && !(c->set_keys & (1u << k)))
+				m |= 1u << f;
+	}
+	return m;
+}
+
+void
+ushd_cols_seen(const struct ushd_source_conf *c, const char *name, bool nocase,
+	       unsigned int *missing)
+{
+	if (name == NULL)
+		return;
+	for (int f = 0; f < USHD_F_COUNT; f++) {
+		const char *col = ushd_col(c, f);
+
+		if ((*missing & (1u << f)) &&
+		    (nocase ? strcasecmp(name, col) : strcmp(name, col)) == 0)
+			*missing &= ~(1u << f);
+	}
+}
+
+void
+ushd_cols_drop(struct ushd_source_conf *c, unsigned int missing)
+{
+	for (int f = 0; f < USHD_F_COUNT; f++)
+		if (missing & (1u << f))
+			((char *)c + col_field[f].off)[0] = '\0';
+}
+
+int
 ushd_source_conf_check(const struct ushd_source_conf *c, char *err, size_t errlen)
 {
 	if (c == NULL)
@@ -250,7 +315,7 @@ ushd_source_conf_check(const struct ushd_source_conf *c, char *err, size_t errle
 	default:
 		return ushd_err(err, errlen, -EINVAL, "source: unknown kind %u", c->kind);
 	}
-	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+	for (size_t i = 0; i < CONF_KEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		const char *v = (const char *)c + k->off;
 
@@ -573,8 +638,13 @@ ushd_sql_select(const struct ushd_source_conf *c, char ph, struct ushd_sql *q,
 		const char *name = ushd_col(c, f);
 
 		map[f] = -1;
-		/* With a fixed realm the domain column plays no part. */
-		if (name[0] == '\0' || (f == USHD_F_DOMAIN && ushd_realm_fixed(c)))
+		/*
+		 * With a fixed realm the domain column plays no part. ha1b is never read: Usher
+		 * checks the username as the client sends it against H(username:realm:password),
+		 * so Kamailio's hash of "user@domain" would only ever match a different username.
+		 */
+		if (name[0] == '\0' || (f == USHD_F_DOMAIN && ushd_realm_fixed(c)) ||
+		    f == USHD_F_HA1B)
 			continue;
 		if (col > 0)
 			sq_add(q, ", ");
@@ -600,6 +670,39 @@ sq_where_key(struct ushd_sql *q, const struct ushd_source_conf *c, const struct 
 		sq_add(q, " = ");
 		sq_param(q, p->realm);
 	}
+}
+
+/* The value put writes into the column of field f (f >= USHD_F_PASSWORD). */
+static const char *
+put_value(const struct ushd_put *p, int f)
+{
+	if (f == USHD_F_PASSWORD)
+		return p->password;
+	if (f == USHD_F_HA1B)
+		return p->ha1b;
+	return p->hex[f - USHD_F_HA1];
+}
+
+int
+ushd_sql_columns(const struct ushd_source_conf *c, char ph, struct ushd_sql *q)
+{
+	sq_init(q, ph);
+	if (ph == '?') {
+		/* pragma_table_info: the table's columns, or no row without the table */
+		sq_add(q, "SELECT name FROM pragma_table_info(");
+		sq_param(q, c->table);
+		sq_add(q, ")");
+	} else {
+		/*
+		 * The catalogue, not "SELECT *": it lists every column of the relation that
+		 * search_path finds even when usherd may SELECT only some of them.
+		 */
+		sq_add(q, "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = "
+			  "pg_catalog.to_regclass(pg_catalog.quote_ident(");
+		sq_param(q, c->table);
+		sq_add(q, ")) AND attnum > 0 AND NOT attisdropped");
+	}
+	return q->overflow ? -E2BIG : 0;
 }
 
 int
@@ -639,10 +742,9 @@ ushd_sql_write(const struct ushd_source_conf *c, char ph, enum ushd_sql_op op,
 			if (n++ > 0)
 				sq_add(q, ", ");
 			/* The domain column gets the realm, also a fixed one. */
-			sq_param(q, f == USHD_F_USER	   ? p->user
-				    : f == USHD_F_DOMAIN   ? p->realm
-				    : f == USHD_F_PASSWORD ? p->password
-							   : p->hex[f - USHD_F_HA1]);
+			sq_param(q, f == USHD_F_USER	 ? p->user
+				    : f == USHD_F_DOMAIN ? p->realm
+							 : put_value(p, f));
 		}
 		sq_add(q, ")");
 		break;
@@ -657,7 +759,7 @@ ushd_sql_write(const struct ushd_source_conf *c, char ph, enum ushd_sql_op op,
 				sq_add(q, ", ");
 			sq_ident(q, ushd_col(c, f));
 			sq_add(q, " = ");
-			sq_param(q, f == USHD_F_PASSWORD ? p->password : p->hex[f - USHD_F_HA1]);
+			sq_param(q, put_value(p, f));
 		}
 		if (n == 0)
 			return -EINVAL;
@@ -665,6 +767,51 @@ ushd_sql_write(const struct ushd_source_conf *c, char ph, enum ushd_sql_op op,
 		break;
 	}
 	return q->overflow ? -E2BIG : 0;
+}
+
+int
+ushd_put_check(const struct ushd_source_conf *c, const char *user, const char *realm,
+	       const char *password, char *err, size_t errlen)
+{
+	bool file = c->kind == USHD_SRC_HTDIGEST;
+	int rc;
+
+	rc = ushd_check_names(user, realm, file, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (ushd_realm_fixed(c) && strcmp(realm, c->realm) != 0)
+		return ushd_err(err, errlen, -EINVAL,
+				"realm '%s' is not the source's fixed realm '%s'", realm, c->realm);
+	if (password == NULL || password[0] == '\0')
+		return ushd_err(err, errlen, -EINVAL, "empty password");
+	if (!file && c->store_password && c->col_password[0] == '\0')
+		return ushd_err(err, errlen, -EINVAL, "store_password needs col_password");
+	return 0;
+}
+
+/*
+ * Kamailio's ha1b, as kamctl computes it: MD5(user "@" domain ":" realm ":" password), the
+ * domain being what the domain column holds (put writes the realm there). Without a domain
+ * column there is no domain: '' then, so that an old ha1b stops matching the old password.
+ */
+static int
+put_ha1b(const struct ushd_source_conf *c, const char *password, struct ushd_put *p)
+{
+	char at[USHD_USER_MAX + 1 + USHD_REALM_MAX + 1];
+	uint8_t md5[16];
+	int rc;
+
+	p->ha1b[0] = '\0';
+	if (c->col_ha1b[0] == '\0' || c->col_domain[0] == '\0')
+		return 0;
+	snprintf(at, sizeof(at), "%s@%s", p->user, p->realm);
+	rc = ushd_ha1(USH_HASH_MD5, at, p->realm, password, md5);
+	if (rc == 0) {
+		ush_digest_hex_encode(md5, sizeof(md5), p->ha1b);
+		p->ha1b[2 * sizeof(md5)] = '\0';
+	}
+	explicit_bzero(md5, sizeof(md5));
+	return rc;
 }
 
 int
@@ -676,16 +823,17 @@ ushd_put_prepare(const struct ushd_source_conf *c, const char *user, const char 
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	rc = ushd_check_names(user, realm, file, err, errlen);
+	if (password == NULL) {
+		/* del: the key is all a DELETE needs */
+		rc = ushd_check_names(user, realm, file, err, errlen);
+		p->user = user;
+		p->realm = realm;
+		p->password = "";
+		return rc;
+	}
+	rc = ushd_put_check(c, user, realm, password, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (ushd_realm_fixed(c) && strcmp(realm, c->realm) != 0)
-		return ushd_err(err, errlen, -EINVAL,
-				"realm '%s' is not the source's fixed realm '%s'", realm, c->realm);
-	if (password == NULL || password[0] == '\0')
-		return ushd_err(err, errlen, -EINVAL, "empty password");
-	if (!file && c->store_password && c->col_password[0] == '\0')
-		return ushd_err(err, errlen, -EINVAL, "store_password needs col_password");
 	p->user = user;
 	p->realm = realm;
 	p->password = keep_pw ? password : "";
@@ -710,11 +858,16 @@ ushd_put_prepare(const struct ushd_source_conf *c, const char *user, const char 
 			p->hex[h][2 * ush_hash_len(h)] = '\0';
 		}
 	}
+	/* ha1b is no storage for Usher (never read): it does not make "nothing" something. */
 	if (p->cred.have == 0) {
 		ushd_put_wipe(p);
 		return ushd_err(err, errlen, -EINVAL,
 				"nothing to store: no HA1 column for the derived hashes and "
 				"store_password is off");
+	}
+	if (!file && put_ha1b(c, password, p) < 0) {
+		ushd_put_wipe(p);
+		return ushd_err(err, errlen, -EIO, "OpenSSL cannot hash MD5 (ha1b)");
 	}
 	return 0;
 }
@@ -723,6 +876,7 @@ void
 ushd_put_wipe(struct ushd_put *p)
 {
 	explicit_bzero(p->hex, sizeof(p->hex));
+	explicit_bzero(p->ha1b, sizeof(p->ha1b));
 	explicit_bzero(&p->cred, sizeof(p->cred));
 }
 
@@ -772,32 +926,31 @@ source_write(const struct ushd_source_conf *c, const char *user, const char *rea
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	memset(&p, 0, sizeof(p));
 	rc = ushd_source_conf_check(c, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (del) {
-		memset(&p, 0, sizeof(p));
+	/* Refused before the source is touched; a database prepares once it knows its columns. */
+	if (del)
 		rc = ushd_check_names(user, realm, c->kind == USHD_SRC_HTDIGEST, err, errlen);
-		if (rc < 0)
-			return rc;
-		p.user = user;
-		p.realm = realm;
-		p.password = "";
-	} else {
+	else if (c->kind == USHD_SRC_HTDIGEST)
 		rc = ushd_put_prepare(c, user, realm, password, &p, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
+	else
+		rc = ushd_put_check(c, user, realm, password, err, errlen);
+	if (rc < 0)
+		return rc;
 	switch (c->kind) {
 	case USHD_SRC_HTDIGEST:
 		rc = del ? ushd_htdigest_del(c, user, realm, err, errlen)
 			 : ushd_htdigest_put(c, &p, replace, err, errlen);
 		break;
 	case USHD_SRC_SQLITE:
-		rc = ushd_sqlite_write(c, &p, del, replace, err, errlen);
+		rc = ushd_sqlite_write(c, user, realm, del ? NULL : password, del, replace, &p, err,
+				       errlen);
 		break;
 	default:
-		rc = ushd_pgsql_write(c, &p, del, replace, err, errlen);
+		rc = ushd_pgsql_write(c, user, realm, del ? NULL : password, del, replace, &p, err,
+				      errlen);
 		break;
 	}
 	if (rc == 0 && out != NULL && !del)

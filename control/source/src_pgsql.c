@@ -86,10 +86,41 @@ pg_exec(PGconn *conn, const struct ushd_sql *q, ExecStatusType want, char *err, 
 	return res;
 }
 
+/*
+ * *eff: c less the auto-detected columns that the table lacks. Quoted names are
+ * case-sensitive in PostgreSQL, so is the match. No such table: no row, every auto column
+ * dropped, and the statement that follows says "relation ... does not exist".
+ */
+static int
+pg_columns(const struct ushd_source_conf *c, PGconn *conn, struct ushd_source_conf *eff, char *err,
+	   size_t errlen)
+{
+	unsigned int missing = ushd_cols_auto(c);
+	struct ushd_sql q;
+	PGresult *res;
+	int rc;
+
+	*eff = *c;
+	if (missing == 0)
+		return 0;
+	rc = ushd_sql_columns(c, '$', &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "pgsql: query too long");
+	res = pg_exec(conn, &q, PGRES_TUPLES_OK, err, errlen);
+	if (res == NULL)
+		return -EIO;
+	for (int i = 0; i < PQntuples(res); i++)
+		ushd_cols_seen(c, PQgetvalue(res, i, 0), false, &missing);
+	PQclear(res);
+	ushd_cols_drop(eff, missing);
+	return 0;
+}
+
 int
 ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		size_t errlen)
 {
+	struct ushd_source_conf eff;
 	struct ushd_index idx = {0};
 	struct ushd_sql q;
 	struct ushd_cred cred;
@@ -100,12 +131,17 @@ ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char
 	char msg[512];
 	int rc, rows;
 
-	rc = ushd_sql_select(c, '$', &q, map);
-	if (rc < 0)
-		return ushd_err(err, errlen, rc, "pgsql: query too long");
 	rc = pg_connect(c, &conn, err, errlen);
 	if (rc < 0)
 		return rc;
+	rc = pg_columns(c, conn, &eff, err, errlen);
+	if (rc < 0)
+		goto out_finish;
+	rc = ushd_sql_select(&eff, '$', &q, map);
+	if (rc < 0) {
+		ushd_err(err, errlen, rc, "pgsql: query too long");
+		goto out_finish;
+	}
 	res = pg_exec(conn, &q, PGRES_TUPLES_OK, err, errlen);
 	if (res == NULL) {
 		rc = -EIO;
@@ -117,7 +153,7 @@ ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char
 			row.f[f] = map[f] < 0 || PQgetisnull(res, i, map[f])
 					   ? NULL
 					   : PQgetvalue(res, i, map[f]);
-		rc = ushd_cred_from_row(c, &row, (unsigned long)i + 1, &cred, msg, sizeof(msg));
+		rc = ushd_cred_from_row(&eff, &row, (unsigned long)i + 1, &cred, msg, sizeof(msg));
 		if (rc < 0) {
 			ushd_err(err, errlen, rc, "pgsql: table %s %s", c->table, msg);
 			goto out_clear;
@@ -159,10 +195,12 @@ pg_simple(PGconn *conn, const char *sql, char *err, size_t errlen)
 }
 
 int
-ushd_pgsql_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del, bool replace,
-		 char *err, size_t errlen)
+ushd_pgsql_write(const struct ushd_source_conf *c, const char *user, const char *realm,
+		 const char *password, bool del, bool replace, struct ushd_put *p, char *err,
+		 size_t errlen)
 {
 	enum ushd_sql_op op = del ? USHD_SQL_DELETE : replace ? USHD_SQL_UPDATE : USHD_SQL_INSERT;
+	struct ushd_source_conf eff;
 	struct ushd_sql q;
 	PGresult *res;
 	PGconn *conn;
@@ -175,12 +213,22 @@ ushd_pgsql_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del,
 	rc = pg_simple(conn, "BEGIN", err, errlen);
 	if (rc < 0)
 		goto out_finish;
+	if (del) {
+		eff = *c;
+		rc = ushd_put_prepare(&eff, user, realm, NULL, p, err, errlen);
+	} else {
+		rc = pg_columns(c, conn, &eff, err, errlen);
+		if (rc == 0)
+			rc = ushd_put_prepare(&eff, user, realm, password, p, err, errlen);
+	}
+	if (rc < 0)
+		goto out_rollback;
 	if (op == USHD_SQL_INSERT) {
 		/*
 		 * Kamailio's table has a UNIQUE (username, domain), which settles a race with
 		 * another writer; the check is here for tables without it and for a clear -EEXIST.
 		 */
-		rc = ushd_sql_write(c, '$', USHD_SQL_EXISTS, p, &q);
+		rc = ushd_sql_write(&eff, '$', USHD_SQL_EXISTS, p, &q);
 		if (rc < 0)
 			goto out_rollback;
 		res = pg_exec(conn, &q, PGRES_TUPLES_OK, err, errlen);
@@ -197,7 +245,7 @@ ushd_pgsql_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del,
 			goto out_rollback;
 		}
 	}
-	rc = ushd_sql_write(c, '$', op, p, &q);
+	rc = ushd_sql_write(&eff, '$', op, p, &q);
 	if (rc < 0) {
 		ushd_err(err, errlen, rc, "pgsql: cannot build the %s statement",
 			 del	   ? "DELETE"

@@ -96,10 +96,45 @@ sqlite_prepare(const struct ushd_source_conf *c, sqlite3 *db, const struct ushd_
 	return 0;
 }
 
+/*
+ * *eff: c less the auto-detected columns that the table lacks (SQLite names are
+ * case-insensitive, so is the match). No row at all (no such table) drops them all, and the
+ * statement that follows reports the missing table in SQLite's words.
+ */
+static int
+sqlite_columns(const struct ushd_source_conf *c, sqlite3 *db, struct ushd_source_conf *eff,
+	       char *err, size_t errlen)
+{
+	unsigned int missing = ushd_cols_auto(c);
+	struct ushd_sql q;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*eff = *c;
+	if (missing == 0)
+		return 0;
+	rc = ushd_sql_columns(c, '?', &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: query too long", c->path);
+	rc = sqlite_prepare(c, db, &q, &st, err, errlen);
+	if (rc < 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ushd_cols_seen(c, (const char *)sqlite3_column_text(st, 0), true, &missing);
+	if (rc != SQLITE_DONE)
+		rc = sqlite_fail(c, db, rc, q.text, err, errlen);
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	ushd_cols_drop(eff, missing);
+	return rc;
+}
+
 int
 ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		 size_t errlen)
 {
+	struct ushd_source_conf eff;
 	struct ushd_index idx = {0};
 	struct ushd_sql q;
 	struct ushd_cred cred;
@@ -111,12 +146,17 @@ ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, cha
 	unsigned long n = 0;
 	int rc;
 
-	rc = ushd_sql_select(c, '?', &q, map);
-	if (rc < 0)
-		return ushd_err(err, errlen, rc, "%s: query too long", c->path);
 	rc = sqlite_open(c, false, &db, err, errlen);
 	if (rc < 0)
 		return rc;
+	rc = sqlite_columns(c, db, &eff, err, errlen);
+	if (rc < 0)
+		goto out_close;
+	rc = ushd_sql_select(&eff, '?', &q, map);
+	if (rc < 0) {
+		ushd_err(err, errlen, rc, "%s: query too long", c->path);
+		goto out_close;
+	}
 	rc = sqlite_prepare(c, db, &q, &st, err, errlen);
 	if (rc < 0)
 		goto out_close;
@@ -125,7 +165,7 @@ ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, cha
 		for (int f = 0; f < USHD_F_COUNT; f++)
 			row.f[f] =
 				map[f] < 0 ? NULL : (const char *)sqlite3_column_text(st, map[f]);
-		rc = ushd_cred_from_row(c, &row, n, &cred, msg, sizeof(msg));
+		rc = ushd_cred_from_row(&eff, &row, n, &cred, msg, sizeof(msg));
 		if (rc < 0) {
 			ushd_err(err, errlen, rc, "%s: table %s %s", c->path, c->table, msg);
 			goto out_finalize;
@@ -194,10 +234,12 @@ sqlite_exec(const struct ushd_source_conf *c, sqlite3 *db, const char *sql, char
 }
 
 int
-ushd_sqlite_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del, bool replace,
-		  char *err, size_t errlen)
+ushd_sqlite_write(const struct ushd_source_conf *c, const char *user, const char *realm,
+		  const char *password, bool del, bool replace, struct ushd_put *p, char *err,
+		  size_t errlen)
 {
 	enum ushd_sql_op op = del ? USHD_SQL_DELETE : replace ? USHD_SQL_UPDATE : USHD_SQL_INSERT;
+	struct ushd_source_conf eff;
 	struct ushd_sql q;
 	sqlite3 *db = NULL;
 	long long count = 0;
@@ -210,8 +252,19 @@ ushd_sqlite_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del
 	rc = sqlite_exec(c, db, "BEGIN IMMEDIATE", err, errlen);
 	if (rc < 0)
 		goto out_close;
+	/* Inside the transaction: the columns cannot change before the write. */
+	if (del) {
+		eff = *c;
+		rc = ushd_put_prepare(&eff, user, realm, NULL, p, err, errlen);
+	} else {
+		rc = sqlite_columns(c, db, &eff, err, errlen);
+		if (rc == 0)
+			rc = ushd_put_prepare(&eff, user, realm, password, p, err, errlen);
+	}
+	if (rc < 0)
+		goto out_rollback;
 	if (op == USHD_SQL_INSERT) {
-		rc = ushd_sql_write(c, '?', USHD_SQL_EXISTS, p, &q);
+		rc = ushd_sql_write(&eff, '?', USHD_SQL_EXISTS, p, &q);
 		if (rc == 0)
 			rc = sqlite_run(c, db, &q, &count, err, errlen);
 		if (rc < 0)
@@ -223,7 +276,7 @@ ushd_sqlite_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del
 			goto out_rollback;
 		}
 	}
-	rc = ushd_sql_write(c, '?', op, p, &q);
+	rc = ushd_sql_write(&eff, '?', op, p, &q);
 	if (rc < 0) {
 		ushd_err(err, errlen, rc, "%s: cannot build the %s statement", c->path,
 			 del	   ? "DELETE"

@@ -11,8 +11,11 @@
  *   (`user:realm:ALGORITHM:ha1-hex`), as usher reads it (dataplane/auth/ush_credtab.h).
  * - sqlite, pgsql: the `subscriber` table of Kamailio and OpenSIPS deployments:
  *   username, domain, password, ha1, ha1b (Kamailio: MD5 of "user@domain:realm:password",
- *   which Usher does not use), and OpenSIPS 3.x's ha1_sha256, ha1_sha512t256. Every column
- *   name is configurable; a column configured as "" is not read. Where a row has a plaintext
+ *   which Usher writes on put but never reads), and OpenSIPS 3.x's ha1_sha256,
+ *   ha1_sha512t256. Every column name is configurable; a column configured as "" is not read.
+ *   The optional ones (ha1_sha256, ha1_sha512t256, ha1b) left at their default name are
+ *   looked up in the table at every call and silently skipped when it has no such column;
+ *   one set explicitly must exist. Where a row has a plaintext
  *   password and no HA1 for a hash, the HA1 is derived: H(username ":" realm ":" password).
  *   The realm is the domain column (Kamailio's and OpenSIPS' default) unless a fixed realm
  *   is configured; then the domain column is not part of a subscriber's key (Kamailio's
@@ -72,9 +75,18 @@ struct ushd_source_conf {
 	char col_ha1[64];     /**< "ha1" (MD5) */
 	char col_ha1_sha256[64];      /**< "ha1_sha256" ("" when the table has none) */
 	char col_ha1_sha512t256[64];  /**< "ha1_sha512t256" ("" when the table has none) */
+	char col_ha1b[64];    /**< "ha1b": MD5("user@domain:realm:password"), written, never read */
 	char realm[USHD_REALM_MAX + 1]; /**< "" = the domain column is the realm */
 	uint8_t derive_mask;  /**< hashes derived from a plaintext password; default all three */
 	bool store_password;  /**< users add/passwd also write the password column (default false) */
+	/**
+	 * Keys given to ushd_source_conf_set(), one bit each (numbering private to source.c).
+	 * An optional column (col_ha1_sha256, col_ha1_sha512t256, col_ha1b) whose key is not
+	 * in it and whose name is still the default is auto-detected: used only when the
+	 * table has it. Set explicitly (even to the default name), a missing column is an
+	 * error. ushd_source_conf_defaults() clears it.
+	 */
+	uint32_t set_keys;
 };
 
 /** Fill the defaults (kind htdigest, Kamailio/OpenSIPS column names, derive all). */
@@ -84,8 +96,9 @@ ushd_source_conf_defaults(struct ushd_source_conf *c);
 /**
  * Set one [source] key of usherd.ini from its text value (docs/sources.md lists the keys:
  * kind, path, conninfo, table, col_user, col_domain, col_password, col_ha1, col_ha1_sha256,
- * col_ha1_sha512t256, realm, derive, store_password). Column and table names must be SQL
- * identifiers ([A-Za-z_][A-Za-z0-9_]*); the optional columns also take "" (not read).
+ * col_ha1_sha512t256, col_ha1b, realm, derive, store_password). Column and table names must
+ * be SQL identifiers ([A-Za-z_][A-Za-z0-9_]*); the optional columns also take "" (not read).
+ * A key set here is recorded in c->set_keys (see there: it ends auto-detection).
  * @param err  "key: message" on failure; the ini reader prefixes its "file:line: "
  * @return 0, -ENOENT for an unknown key, -EINVAL for a bad value (c unchanged).
  * Threads: any (touches only c).
@@ -127,8 +140,11 @@ ushd_source_load(const struct ushd_source_conf *c, struct ushd_credset *set, cha
  * Writes to the source (the file is rewritten atomically through a temporary file and
  * rename; the databases get one INSERT or UPDATE), filling the HA1 columns and, with
  * store_password, the password column (emptied otherwise: an old plaintext must not outlive
- * a passwd). The HA1s are those of derive_mask; a database keeps only those with an HA1
- * column, or all of them with store_password. *out receives exactly what a reload of the
+ * a passwd). A database with an ha1b column gets Kamailio's
+ * MD5("user@domain:realm:password"), domain being what the domain column holds (the realm),
+ * or '' without a domain column: an old one must not keep matching the old password. The
+ * HA1s are those of derive_mask; a database keeps only those with an HA1 column, or all of
+ * them with store_password. *out receives exactly what a reload of the
  * source would yield, which is what the dataplane needs. A file source writes MD5 as an
  * htdigest line and the others as Usher lines, in place of the subscriber's old lines.
  * @return 0, -EEXIST (add of an existing user), -ENOENT (passwd of an unknown one), -EINVAL

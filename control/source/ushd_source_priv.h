@@ -22,7 +22,8 @@ enum ushd_field {
 	USHD_F_DOMAIN,
 	USHD_F_PASSWORD,
 	USHD_F_HA1, /* + enum ush_hash */
-	USHD_F_COUNT = USHD_F_HA1 + USH_HASH_COUNT
+	USHD_F_HA1B = USHD_F_HA1 + USH_HASH_COUNT, /* Kamailio's ha1b: written, never read */
+	USHD_F_COUNT
 };
 
 __attribute__((format(printf, 4, 5))) int
@@ -34,6 +35,22 @@ ushd_hash_name(enum ush_hash hash);
 /* Configured column of a field ("" when not read), and whether the domain is the realm. */
 const char *
 ushd_col(const struct ushd_source_conf *c, enum ushd_field f);
+
+/*
+ * Auto-detection of the optional columns (ushd_source_conf.set_keys): a bit per field.
+ * ushd_cols_auto() gives those to look up; a back end clears from that mask every name the
+ * table has (ushd_cols_seen), and ushd_cols_drop() blanks the rest in its own copy of the
+ * configuration, which it then uses for every statement.
+ */
+unsigned int
+ushd_cols_auto(const struct ushd_source_conf *c);
+
+void
+ushd_cols_seen(const struct ushd_source_conf *c, const char *name, bool nocase,
+	       unsigned int *missing);
+
+void
+ushd_cols_drop(struct ushd_source_conf *c, unsigned int missing);
 
 static inline bool
 ushd_realm_fixed(const struct ushd_source_conf *c)
@@ -100,6 +117,7 @@ struct ushd_put {
 	const char *realm;
 	const char *password; /* value of the password column ("" unless store_password) */
 	char hex[USH_HASH_COUNT][USHD_HEX_MAX]; /* "" where not derived: clears the column */
+	char ha1b[2 * 16 + 1]; /* Kamailio's ha1b, hex; "" without a domain column */
 	struct ushd_cred cred;
 };
 
@@ -120,8 +138,26 @@ ushd_sql_write(const struct ushd_source_conf *c, char ph, enum ushd_sql_op op,
 	       const struct ushd_put *p, struct ushd_sql *q);
 
 /*
+ * The columns the table has, one name per row: SQLite's pragma_table_info(?1), or
+ * PostgreSQL's catalogue for the table search_path finds ($1). No row when there is no such
+ * table: the real statement then fails with the database's own message.
+ */
+int
+ushd_sql_columns(const struct ushd_source_conf *c, char ph, struct ushd_sql *q);
+
+/*
+ * What put refuses before touching the source: bad names, a realm other than the fixed one,
+ * an empty password, store_password without a password column.
+ */
+int
+ushd_put_check(const struct ushd_source_conf *c, const char *user, const char *realm,
+	       const char *password, char *err, size_t errlen);
+
+/*
  * Derive the HA1s that put stores (derive_mask; for databases only those that a reload would
- * find again: an HA1 column, or the stored password) and their hex.
+ * find again: an HA1 column, or the stored password), their hex, and Kamailio's ha1b.
+ * A database back end calls it with the configuration its auto-detection left.
+ * password NULL (del): only the key (user, realm) is filled.
  */
 int
 ushd_put_prepare(const struct ushd_source_conf *c, const char *user, const char *realm,
@@ -144,15 +180,21 @@ ushd_htdigest_del(const struct ushd_source_conf *c, const char *user, const char
 int
 ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		 size_t errlen);
+/*
+ * Database writes: the back end detects the optional columns, then fills *p with
+ * ushd_put_prepare() (password NULL for del), so that p->cred is what a reload would find.
+ */
 int
-ushd_sqlite_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del, bool replace,
-		  char *err, size_t errlen);
+ushd_sqlite_write(const struct ushd_source_conf *c, const char *user, const char *realm,
+		  const char *password, bool del, bool replace, struct ushd_put *p, char *err,
+		  size_t errlen);
 
 int
 ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		size_t errlen);
 int
-ushd_pgsql_write(const struct ushd_source_conf *c, struct ushd_put *p, bool del, bool replace,
-		 char *err, size_t errlen);
+ushd_pgsql_write(const struct ushd_source_conf *c, const char *user, const char *realm,
+		 const char *password, bool del, bool replace, struct ushd_put *p, char *err,
+		 size_t errlen);
 
 #endif /* USHD_SOURCE_PRIV_H */

@@ -42,6 +42,8 @@ Test(conf, defaults)
 	cr_assert_str_eq(conf.col_ha1, "ha1");
 	cr_assert_str_eq(conf.col_ha1_sha256, "ha1_sha256");
 	cr_assert_str_eq(conf.col_ha1_sha512t256, "ha1_sha512t256");
+	cr_assert_str_eq(conf.col_ha1b, "ha1b");
+	cr_assert_eq(conf.set_keys, 0);
 	cr_assert_str_eq(conf.realm, "");
 	cr_assert_eq(conf.derive_mask, 7);
 	cr_assert_eq(conf.store_password, false);
@@ -71,6 +73,10 @@ Test(conf, every_key)
 	cr_assert_str_eq(conf.col_ha1_sha256, "");
 	cr_assert_eq(set("col_ha1_sha512t256", "_x9"), 0);
 	cr_assert_str_eq(conf.col_ha1_sha512t256, "_x9");
+	cr_assert_eq(set("col_ha1b", ""), 0);
+	cr_assert_str_eq(conf.col_ha1b, "");
+	cr_assert_eq(set("col_ha1b", "HA1B"), 0);
+	cr_assert_str_eq(conf.col_ha1b, "HA1B");
 	cr_assert_eq(set("realm", "sip.example.com"), 0);
 	cr_assert_str_eq(conf.realm, "sip.example.com");
 	cr_assert_eq(set("derive", "md5"), 0);
@@ -85,6 +91,23 @@ Test(conf, every_key)
 	cr_assert_eq(conf.store_password, true);
 	cr_assert_eq(set("store_password", "no"), 0);
 	cr_assert_eq(conf.store_password, false);
+}
+
+/* A key set, even to its default, is recorded: the column is no longer auto-detected. */
+Test(conf, set_keys_recorded)
+{
+	struct ushd_source_conf fresh;
+
+	ushd_source_conf_defaults(&fresh);
+	cr_assert_eq(set("col_ha1_sha256", "ha1_sha256"), 0);
+	cr_assert_neq(conf.set_keys, 0);
+	conf.set_keys = 0;
+	cr_assert_eq(memcmp(&conf, &fresh, sizeof(conf)), 0, "only set_keys changes");
+	cr_assert_eq(set("col_ha1b", "x;y"), -EINVAL);
+	cr_assert_eq(conf.set_keys, 0, "a refused value records nothing");
+	cr_assert_eq(set("col_ha1b", "ha1b"), 0);
+	cr_assert_eq(set("col_ha1_sha512t256", "ha1_sha512t256"), 0);
+	cr_assert_eq(__builtin_popcount(conf.set_keys), 2);
 }
 
 Test(conf, unknown_key)
@@ -105,6 +128,7 @@ Test(conf, bad_values)
 		{"col_password", "pass-word"},
 		{"table", "kamailio.subscriber"},
 		{"col_ha1_sha256", "\"ha1\""},
+		{"col_ha1b", "ha1b "},
 		{"derive", "sha1"},
 		{"derive", "md5,"},
 		{"store_password", "maybe"},

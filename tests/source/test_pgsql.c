@@ -26,6 +26,13 @@
 	" ha1b VARCHAR(128) DEFAULT '' NOT NULL, CONSTRAINT %s_account_idx"                        \
 	" UNIQUE (username, domain))"
 
+/*
+ * Kamailio's ha1b, computed outside Usher as kamctl does (MD5 of "user@domain:realm:pw"):
+ * python3 -c "import hashlib; print(hashlib.md5(b'alice@example.com:example.com:new').hexdigest())"
+ */
+#define ALICE_HA1B_COL "0781217ac7105043cfdf30b371b51206" /* ...:Circle of Life */
+#define ALICE_HA1B_NEW "6743cc2f02683fec2a69071e790e15f8" /* ...:new */
+
 static struct ushd_source_conf conf;
 static struct ushd_credset set;
 static char err[512];
@@ -87,15 +94,16 @@ sql_value(const char *text)
 	return buf;
 }
 
-/* A fresh Kamailio table named t, and the configuration that reads it. */
+/*
+ * A fresh Kamailio table named t, and the configuration that reads it: the defaults, whose
+ * SHA-2 columns the table lacks and auto-detection drops.
+ */
 static void
 kamailio_table(const char *t)
 {
 	sql("DROP TABLE IF EXISTS %s", t);
 	sql(KAMAILIO_DDL, t, t);
 	strcpy(conf.table, t);
-	conf.col_ha1_sha256[0] = '\0';
-	conf.col_ha1_sha512t256[0] = '\0';
 }
 
 static int
@@ -203,10 +211,50 @@ Test(pgsql, missing_table_and_column)
 	cr_assert_eq(strncmp(err, "pgsql: SELECT \"username\"", 24), 0, "%s", err);
 	cr_assert(strchr(err, '\n') == NULL, "%s", err);
 
+	/* a column set explicitly must exist, even under its default name */
 	kamailio_table("sub_cols");
-	strcpy(conf.col_ha1_sha256, "ha1_sha256");
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1_sha256", "ha1_sha256", err, sizeof(err)),
+		     0);
 	cr_assert_eq(load(), -EIO);
 	cr_assert(strstr(err, "column \"ha1_sha256\" does not exist") != NULL, "%s", err);
+}
+
+/* An explicit col_ha1b that the table lacks: load (never reads it) works, put fails. */
+Test(pgsql, explicit_ha1b_missing)
+{
+	struct ushd_cred out;
+
+	sql("DROP TABLE IF EXISTS sub_os");
+	sql("CREATE TABLE sub_os (username TEXT, domain TEXT, password TEXT, ha1 TEXT,"
+	    " ha1_sha256 TEXT, ha1_sha512t256 TEXT)");
+	strcpy(conf.table, "sub_os");
+	/* defaults on OpenSIPS' table: ha1b dropped, all three hashes written */
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(out.have, 7);
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(memcmp(&set.v[0], &out, sizeof(out)), 0);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1b", "ha1b", err, sizeof(err)), 0);
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(ushd_source_put(&conf, "b", "r", "p", false, &out, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "column \"ha1b\" of relation \"sub_os\" does not exist") != NULL,
+		  "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM sub_os"), "1");
+}
+
+/* Quoted names are case-sensitive in PostgreSQL: "HA1B" is not ha1b, and is left alone. */
+Test(pgsql, detection_is_case_sensitive)
+{
+	struct ushd_cred out;
+
+	sql("DROP TABLE IF EXISTS sub_case");
+	sql("CREATE TABLE sub_case (username TEXT, domain TEXT, password TEXT, ha1 TEXT,"
+	    " \"HA1B\" TEXT DEFAULT 'untouched')");
+	strcpy(conf.table, "sub_case");
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_str_eq(sql_value("SELECT \"HA1B\" FROM sub_case"), "untouched");
+	cr_assert_eq(load(), 1, "%s", err);
 }
 
 Test(pgsql, put_passwd_del)
@@ -219,8 +267,8 @@ Test(pgsql, put_passwd_del)
 		     0, "%s", err);
 	cr_assert_eq(out.have, 1);
 	/* printf 'alice:example.com:Circle of Life' | md5sum */
-	cr_assert_str_eq(sql_value("SELECT ha1 || '/' || password FROM sub_put"),
-			 "5d63aace79644831cf1ded8600ab8c95/");
+	cr_assert_str_eq(sql_value("SELECT ha1 || '/' || password || '/' || ha1b FROM sub_put"),
+			 "5d63aace79644831cf1ded8600ab8c95//" ALICE_HA1B_COL);
 	cr_assert_eq(load(), 1, "%s", err);
 	cr_assert_eq(memcmp(&set.v[0], &out, sizeof(out)), 0);
 
@@ -240,6 +288,7 @@ Test(pgsql, put_passwd_del)
 		0, "%s", err);
 	cr_assert_eq(out.have, 7);
 	cr_assert_str_eq(sql_value("SELECT password FROM sub_put"), "new");
+	cr_assert_str_eq(sql_value("SELECT ha1b FROM sub_put"), ALICE_HA1B_NEW);
 	cr_assert_eq(load(), 1, "%s", err);
 	cr_assert_eq(memcmp(&set.v[0], &out, sizeof(out)), 0);
 	for (unsigned int h = 0; h < USH_HASH_COUNT; h++)

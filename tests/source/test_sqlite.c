@@ -37,6 +37,15 @@
 #define BOB_MD5	     "d494896bcfe9f00043fdbe76ccb2c887"
 #define BOB_MD5_PASS "bobpass"
 
+/*
+ * Kamailio's ha1b, computed outside Usher as kamctl does (MD5 of "user@domain:realm:pw"):
+ * python3 -c "import hashlib; print(hashlib.md5(b'alice@example.com:example.com:new').hexdigest())"
+ */
+#define ALICE_HA1B_COL	 "0781217ac7105043cfdf30b371b51206" /* ...:Circle of Life */
+#define ALICE_HA1B_NEW	 "6743cc2f02683fec2a69071e790e15f8" /* ...:new */
+#define ALICE_HA1B_NEWER "7c16b106453804f2f99b7303f31a14c5" /* ...:newer */
+#define C_HA1B_FIXED	 "48e6f70db38aa480fb54d1a635c1d885" /* c@sip.example.com:sip.example.com:p */
+
 static struct ushd_source_conf conf;
 static struct ushd_credset set;
 static char path[64];
@@ -155,16 +164,95 @@ Test(sqlite, kamailio_rows)
 	expect_ha1(find("carol", "sip.example.org"), USH_HASH_SHA512_256, "now");
 }
 
-/* The defaults name OpenSIPS' SHA-2 columns: on Kamailio's table that is a clear error. */
-Test(sqlite, kamailio_table_with_opensips_columns)
+/*
+ * The defaults name OpenSIPS' SHA-2 columns; left at the default they are looked up, and
+ * Kamailio's table (which has none) loads as it is.
+ */
+Test(sqlite, kamailio_table_all_defaults)
 {
 	sql(KAMAILIO_DDL);
+	sql("INSERT INTO subscriber (username, domain, password, ha1b) VALUES "
+	    "('alice', 'example.com', 'Circle of Life', '" ALICE_HA1B_COL "');"
+	    "INSERT INTO subscriber (username, domain, ha1) VALUES "
+	    "('bob', 'example.com', '" BOB_MD5 "');");
+	cr_assert_eq(load(), 2, "%s", err);
+	cr_assert_eq(find("alice", "example.com")->have, 7);
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++)
+		expect_ha1(find("alice", "example.com"), h, "Circle of Life");
+	/* ha1b is never read: bob has his ha1 only */
+	cr_assert_eq(find("bob", "example.com")->have, 1u << USH_HASH_MD5);
+	expect_ha1(find("bob", "example.com"), USH_HASH_MD5, BOB_MD5_PASS);
+}
+
+/* A row with only ha1b is a row with nothing Usher can use. */
+Test(sqlite, ha1b_is_never_read)
+{
+	sql(KAMAILIO_DDL);
+	sql("INSERT INTO subscriber (username, domain, ha1b) VALUES "
+	    "('alice', 'example.com', '" ALICE_HA1B_COL "')");
+	cr_assert_eq(load(), -EINVAL);
+	cr_assert(strstr(err, "row 1 (alice@example.com): neither password nor HA1") != NULL, "%s",
+		  err);
+}
+
+/* Said in the configuration, a column must exist, even under its default name. */
+Test(sqlite, explicit_missing_column)
+{
+	struct ushd_cred out;
+
+	sql(KAMAILIO_DDL);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1_sha256", "ha1_sha256", err, sizeof(err)),
+		     0);
 	cr_assert_eq(load(), -EIO);
 	cr_assert(strstr(err, "no such column: ha1_sha256") != NULL, "%s", err);
+	/* the auto-detected one that is missing is not in the statement */
 	cr_assert(strstr(err, "SELECT \"username\", \"domain\", \"password\", \"ha1\", "
-			      "\"ha1_sha256\", \"ha1_sha512t256\" FROM \"subscriber\"") != NULL,
+			      "\"ha1_sha256\" FROM \"subscriber\"") != NULL,
 		  "names the query: %s", err);
 	cr_assert_eq(strncmp(err, path, strlen(path)), 0, "%s", err);
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "has no column named ha1_sha256") != NULL, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "0");
+
+	/* a name written straight into the struct, other than the default, is explicit too */
+	ushd_source_conf_defaults(&conf);
+	conf.kind = USHD_SRC_SQLITE;
+	strcpy(conf.path, path);
+	strcpy(conf.col_ha1_sha512t256, "ha1_sha512");
+	cr_assert_eq(load(), -EIO);
+	cr_assert(strstr(err, "no such column: ha1_sha512") != NULL, "%s", err);
+
+	/* ha1b is never read, so an explicit one that is missing fails the writes only */
+	sql("DROP TABLE subscriber");
+	sql(OPENSIPS_DDL);
+	ushd_source_conf_defaults(&conf);
+	conf.kind = USHD_SRC_SQLITE;
+	strcpy(conf.path, path);
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1b", "ha1b", err, sizeof(err)), 0);
+	cr_assert_eq(load(), 0, "%s", err);
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "has no column named ha1b") != NULL, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "0");
+	/* and the auto-detected default on the same table: not written, no error */
+	ushd_source_conf_defaults(&conf);
+	conf.kind = USHD_SRC_SQLITE;
+	strcpy(conf.path, path);
+	cr_assert_eq(ushd_source_put(&conf, "a", "r", "p", false, &out, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(out.have, 7);
+}
+
+/* SQLite matches names case-insensitively: so does the detection. */
+Test(sqlite, detection_ignores_case)
+{
+	sql("CREATE TABLE subscriber (username TEXT, domain TEXT, password TEXT, ha1 TEXT,"
+	    " HA1_SHA256 TEXT)");
+	sql("INSERT INTO subscriber VALUES ('a', 'r', '', '', "
+	    "'"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "')");
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(set.v[0].have, 1u << USH_HASH_SHA256);
 }
 
 Test(sqlite, opensips_rows)
@@ -252,7 +340,7 @@ Test(sqlite, put_del_kamailio)
 
 	sql(KAMAILIO_DDL);
 	sql("INSERT INTO subscriber (username, domain, password) VALUES ('old', 'r', 'x')");
-	kamailio_conf();
+	/* all defaults: the SHA-2 columns are found missing, ha1b is found */
 	cr_assert_eq(ushd_source_put(&conf, "alice", "example.com", "Circle of Life", false, &out,
 				     err, sizeof(err)),
 		     0, "%s", err);
@@ -263,6 +351,8 @@ Test(sqlite, put_del_kamailio)
 	/* printf 'alice:example.com:Circle of Life' | md5sum */
 	cr_assert_str_eq(sql_value("SELECT ha1 FROM subscriber WHERE username = 'alice'"),
 			 "5d63aace79644831cf1ded8600ab8c95");
+	cr_assert_str_eq(sql_value("SELECT ha1b FROM subscriber WHERE username = 'alice'"),
+			 ALICE_HA1B_COL);
 	cr_assert_eq(load(), 2, "%s", err);
 	cr_assert_eq(memcmp(find("alice", "example.com"), &out, sizeof(out)), 0);
 
@@ -282,6 +372,9 @@ Test(sqlite, put_del_kamailio)
 	cr_assert_eq(out.have, 7);
 	cr_assert_str_eq(sql_value("SELECT password FROM subscriber WHERE username = 'alice'"),
 			 "new");
+	/* passwd rewrites ha1b: Kamailio no longer accepts the old password through it */
+	cr_assert_str_eq(sql_value("SELECT ha1b FROM subscriber WHERE username = 'alice'"),
+			 ALICE_HA1B_NEW);
 	cr_assert_eq(load(), 2, "%s", err);
 	cr_assert_eq(memcmp(find("alice", "example.com"), &out, sizeof(out)), 0);
 	for (unsigned int h = 0; h < USH_HASH_COUNT; h++)
@@ -293,6 +386,10 @@ Test(sqlite, put_del_kamailio)
 				     sizeof(err)),
 		     0, "%s", err);
 	cr_assert_str_eq(sql_value("SELECT password FROM subscriber WHERE username = 'alice'"), "");
+	cr_assert_str_eq(sql_value("SELECT ha1b FROM subscriber WHERE username = 'alice'"),
+			 ALICE_HA1B_NEWER);
+	/* the other row is untouched */
+	cr_assert_str_eq(sql_value("SELECT ha1b FROM subscriber WHERE username = 'old'"), "");
 
 	cr_assert_eq(ushd_source_del(&conf, "alice", "example.com", err, sizeof(err)), 0, "%s",
 		     err);
@@ -360,6 +457,34 @@ Test(sqlite, fixed_realm)
 	sql("INSERT INTO subscriber (username, domain, password) VALUES ('a', 'x', 'p')");
 	cr_assert_eq(load(), -EINVAL);
 	cr_assert(strstr(err, "duplicate user 'a' in realm 'sip.example.com'") != NULL, "%s", err);
+}
+
+/* Fixed realm: ha1b uses the domain the column gets (the realm); none without the column. */
+Test(sqlite, ha1b_fixed_realm)
+{
+	struct ushd_cred out;
+
+	sql(KAMAILIO_DDL);
+	strcpy(conf.realm, "sip.example.com");
+	cr_assert_eq(
+		ushd_source_put(&conf, "c", "sip.example.com", "p", false, &out, err, sizeof(err)),
+		0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT domain || '/' || ha1b FROM subscriber"),
+			 "sip.example.com/" C_HA1B_FIXED);
+	/* without a domain column there is no domain: ha1b is emptied, not left stale */
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_domain", "", err, sizeof(err)), 0);
+	cr_assert_eq(
+		ushd_source_put(&conf, "c", "sip.example.com", "q", true, &out, err, sizeof(err)),
+		0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT domain || '/' || ha1b FROM subscriber"),
+			 "sip.example.com/");
+	/* col_ha1b = "": never touched */
+	sql("UPDATE subscriber SET ha1b = 'keep'");
+	cr_assert_eq(ushd_source_conf_set(&conf, "col_ha1b", "", err, sizeof(err)), 0);
+	cr_assert_eq(
+		ushd_source_put(&conf, "c", "sip.example.com", "r", true, &out, err, sizeof(err)),
+		0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT ha1b FROM subscriber"), "keep");
 }
 
 /* Other names, configured: nothing of the defaults is assumed. */
