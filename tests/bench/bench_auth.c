@@ -17,29 +17,13 @@
 #include <time.h>
 
 #include "ush_auth.h"
+#include "bench_common.h"
 
 #define REALM "pbx.example.net"
 #define RUNS 7
 #define BURST 32
 #define NREQ 4096 /* distinct verify requests (nc 1..NREQ on one nonce per algorithm) */
 #define NOW 1800000000u
-
-static double
-thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void
 hexdigest(const EVP_MD *md, const char *s, char *hex)
@@ -84,7 +68,7 @@ bench(struct ush_auth_worker *w, char **msgs, unsigned n, unsigned passes, unsig
 	double rate[RUNS];
 
 	for (int r = 0; r < RUNS; r++) {
-		double t0 = thread_ns();
+		double t0 = bench_cpu_now();
 
 		for (unsigned k = 0; k < passes; k++) {
 			for (unsigned i = 0; i < n; i += BURST) {
@@ -101,10 +85,9 @@ bench(struct ush_auth_worker *w, char **msgs, unsigned n, unsigned passes, unsig
 					*wrong += p[j].ctr != want_ctr;
 			}
 		}
-		rate[r] = (double)n * passes / ((thread_ns() - t0) / 1e9);
+		rate[r] = (double)n * passes / (bench_cpu_now() - t0);
 	}
-	qsort(rate, RUNS, sizeof(rate[0]), cmp_double);
-	return rate[RUNS / 2];
+	return bench_median(rate, RUNS);
 }
 
 int

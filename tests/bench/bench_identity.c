@@ -28,29 +28,13 @@
 
 #include "id_sign.h"
 #include "ushd_identity.h"
+#include "bench_common.h"
 
 #define NHDR 64
 #define X5U  "https://cert.example.test/sp.pem"
 
 static char hdrs[NHDR][USHD_ID_HDR_MAX];
 static time_t iat;
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 typedef unsigned long (*bench_fn)(void *arg, double seconds);
 
@@ -60,13 +44,12 @@ median_rate(bench_fn fn, void *arg, double seconds, int runs)
 	double rates[32];
 
 	for (int i = 0; i < runs; i++) {
-		double t0 = cpu_now();
+		double t0 = bench_cpu_now();
 		unsigned long n = fn(arg, seconds);
 
-		rates[i] = (double)n / (cpu_now() - t0);
+		rates[i] = (double)n / (bench_cpu_now() - t0);
 	}
-	qsort(rates, (size_t)runs, sizeof(double), cmp_double);
-	return runs % 2 ? rates[runs / 2] : (rates[runs / 2 - 1] + rates[runs / 2]) / 2;
+	return bench_median(rates, runs);
 }
 
 struct bare_arg {
@@ -81,10 +64,10 @@ static unsigned long
 run_bare(void *p, double seconds)
 {
 	struct bare_arg *a = p;
-	double end = cpu_now() + seconds;
+	double end = bench_cpu_now() + seconds;
 	unsigned long n = 0;
 
-	while ((n & 63) != 0 || cpu_now() < end) {
+	while ((n & 63) != 0 || bench_cpu_now() < end) {
 		EVP_MD_CTX *m = EVP_MD_CTX_new();
 
 		if (EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, a->pk) != 1 ||
@@ -106,14 +89,14 @@ static unsigned long
 run_id(void *p, double seconds)
 {
 	struct id_arg *a = p;
-	double end = cpu_now() + seconds;
+	double end = bench_cpu_now() + seconds;
 	unsigned long n = 0;
 	struct ushd_identity_result res;
 	struct ushd_identity_req req = {.from = "sip:+12025550100@a.example;user=phone",
 					.to = "tel:+12025550199",
 					.now = iat};
 
-	while ((n & 15) != 0 || cpu_now() < end) {
+	while ((n & 15) != 0 || bench_cpu_now() < end) {
 		req.identity = hdrs[a->same ? 0 : n % NHDR];
 		ushd_identity_verify(a->id, &req, &res);
 		if (res.verdict != USHD_ID_V_PASSED) {

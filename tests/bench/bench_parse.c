@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ush_sip.h"
+#include "bench_common.h"
 
 #define RUNS 9
 
@@ -98,23 +99,6 @@ static const char msg_401[] =
 	"Content-Length: 0\r\n"
 	"\r\n";
 
-static double
-thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Keeps the compiler from dropping parses whose results are never read. */
 static volatile unsigned sink;
 
@@ -123,7 +107,7 @@ bench_one(const char *msg, size_t len, unsigned iters, bool with_cred)
 {
 	struct ush_sip_msg m;
 	struct ush_sip_cred c;
-	double t0 = thread_ns();
+	double t0 = bench_cpu_now();
 
 	for (unsigned i = 0; i < iters; i++) {
 		enum ush_sip_err err = ush_sip_parse(msg, len, &m);
@@ -132,7 +116,7 @@ bench_one(const char *msg, size_t len, unsigned iters, bool with_cred)
 			err |= ush_sip_cred_parse(msg, m.auth[0].value, &c);
 		sink += err + m.hdr_count;
 	}
-	return (thread_ns() - t0) / iters;
+	return (bench_cpu_now() - t0) * 1e9 / iters;
 }
 
 int
@@ -166,10 +150,10 @@ main(int argc, char **argv)
 			ns[r] = bench_one(cases[k].msg, cases[k].len, iters, false);
 			ns_cred[r] = bench_one(cases[k].msg, cases[k].len, iters, true);
 		}
-		qsort(ns, RUNS, sizeof(ns[0]), cmp_double);
-		qsort(ns_cred, RUNS, sizeof(ns_cred[0]), cmp_double);
-		printf("%-26s %6zu %10.1f %12.2f %10.1f\n", cases[k].name, cases[k].len,
-		       ns[RUNS / 2], cases[k].len / ns[RUNS / 2], ns_cred[RUNS / 2]);
+		double med = bench_median(ns, RUNS);
+
+		printf("%-26s %6zu %10.1f %12.2f %10.1f\n", cases[k].name, cases[k].len, med,
+		       cases[k].len / med, bench_median(ns_cred, RUNS));
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "ush_digest.h"
+#include "../bench/bench_common.h"
 
 #define MAX_REPS 15
 #define BATCH_MAX USH_DIGEST_BURST_MAX
@@ -23,23 +24,6 @@ static double opt_time = 0.25; /* seconds per measurement */
 static int opt_reps = 5;        /* measurements per figure; the median is printed */
 static int opt_batch = 32;      /* lanes per verify call (one rx burst) */
 static volatile unsigned int sink;
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Median over opt_reps runs of units/s: fn(arg) does `units` units of work per call. */
 static double
@@ -56,25 +40,24 @@ measure(void (*fn)(void *), void *arg, double units)
 	 */
 	do {
 		inner *= 2;
-		t0 = cpu_now();
+		t0 = bench_cpu_now();
 		for (unsigned long i = 0; i < inner; i++)
 			fn(arg);
-		t = cpu_now() - t0;
+		t = bench_cpu_now() - t0;
 	} while (t < 2e-3);
 	for (int r = 0; r < opt_reps; r++) {
 		unsigned long calls = 0;
 
-		t0 = cpu_now();
+		t0 = bench_cpu_now();
 		do {
 			for (unsigned long i = 0; i < inner; i++)
 				fn(arg);
 			calls += inner;
-			t = cpu_now() - t0;
+			t = bench_cpu_now() - t0;
 		} while (t < opt_time);
 		rates[r] = (double)calls * units / t;
 	}
-	qsort(rates, (size_t)opt_reps, sizeof(rates[0]), cmp_double);
-	return rates[opt_reps / 2];
+	return bench_median(rates, opt_reps);
 }
 
 static void
