@@ -5,6 +5,7 @@
 /* The per-worker authentication pipeline: parse, classify, verify in batches, build replies. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +64,11 @@ struct lane_text {
 struct ush_auth_worker {
 	struct ush_auth_conf conf;
 	struct ush_auth_shared *sh;
-	struct ush_digest_ctx *dctx; /* digest batches */
-	struct ush_digest_ctx *hctx; /* nonce MACs */
+	struct ush_guard_table *bans;  /* sh->bans as of the conf in force */
+	struct ush_guard_table *rates; /* sh->rates likewise */
+	uint32_t conf_gen;	       /* sh->conf_gen of the conf in force */
+	struct ush_digest_ctx *dctx;   /* digest batches */
+	struct ush_digest_ctx *hctx;   /* nonce MACs */
 	size_t realm_len;
 	size_t tag_prefix_len;
 	uint32_t next_index;
@@ -82,6 +86,16 @@ struct ush_auth_worker {
 	struct ush_nonce_info ninfo[USH_AUTH_BURST_MAX];
 	char reply[USH_AUTH_BURST_MAX][USH_REPLY_MAX];
 	char nonces[USH_AUTH_BURST_MAX][USH_NONCE_LEN];
+
+	/*
+	 * Bans started, for the control thread (SPSC ring): the worker writes ev[head % N] and
+	 * then publishes head (release); the reader copies up to head (acquire) and publishes
+	 * tail. Each on its own line: the worker writes only head and ev_lost.
+	 */
+	_Alignas(64) _Atomic uint32_t ev_head;
+	_Atomic uint64_t ev_lost;
+	_Alignas(64) _Atomic uint32_t ev_tail;
+	struct ush_auth_ban_event ev[USH_AUTH_BAN_EVENTS];
 };
 
 static bool
@@ -98,6 +112,134 @@ conf_valid(const struct ush_auth_conf *conf)
 	if (conf->qop_mask & ~((1u << USH_QOP_AUTH) | (1u << USH_QOP_AUTH_INT)))
 		return false;
 	return strnlen(conf->tag_prefix, sizeof(conf->tag_prefix)) < sizeof(conf->tag_prefix);
+}
+
+/* The conf as a worker holds it: an empty tag prefix means the default. */
+static void
+conf_normalise(struct ush_auth_conf *c)
+{
+	if (c->tag_prefix[0] == '\0')
+		strcpy(c->tag_prefix, "ush-");
+}
+
+int
+ush_auth_conf_live_ok(const struct ush_auth_conf *old, const struct ush_auth_conf *fresh, char *why,
+		      size_t len)
+{
+	struct ush_auth_conf a, b;
+
+	if (old == NULL || fresh == NULL || !conf_valid(fresh)) {
+		if (why != NULL)
+			snprintf(why, len, "invalid [auth] configuration");
+		return -EINVAL;
+	}
+	a = *old;
+	b = *fresh;
+	conf_normalise(&a);
+	conf_normalise(&b);
+	if (strcmp(a.tag_prefix, b.tag_prefix) != 0 || a.sess_binary_ha1 != b.sess_binary_ha1) {
+		if (why != NULL)
+			snprintf(why, len, "%s cannot change while running: restart usher",
+				 strcmp(a.tag_prefix, b.tag_prefix) != 0 ? "auth.tag_prefix"
+									 : "auth.sess_binary_ha1");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What a worker derives from its conf and the shared tables. */
+static void
+conf_take(struct ush_auth_worker *w, const struct ush_auth_conf *conf)
+{
+	w->conf = *conf;
+	conf_normalise(&w->conf);
+	w->realm_len = strlen(w->conf.realm);
+	w->tag_prefix_len = strlen(w->conf.tag_prefix);
+	w->bans = w->sh->bans;
+	w->rates = w->sh->rates;
+}
+
+int
+ush_auth_worker_reconf(struct ush_auth_worker *w, const struct ush_auth_conf *conf)
+{
+	if (ush_auth_conf_live_ok(&w->conf, conf, NULL, 0) < 0)
+		return -EINVAL;
+	conf_take(w, conf);
+	return 0;
+}
+
+const struct ush_auth_conf *
+ush_auth_conf_publish(struct ush_auth_shared *sh, const struct ush_auth_conf *conf)
+{
+	const struct ush_auth_conf *old;
+
+	/*
+	 * The conf (and any table set before this call) is ordered before the generation by the
+	 * release below; a worker that reads the new generation fences (acquire) before it
+	 * loads the pointer, so it copies a finished conf.
+	 */
+	old = atomic_exchange_explicit(&sh->conf, conf, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sh->conf_gen, 1, memory_order_release);
+	return old;
+}
+
+const struct ush_nonce_keys *
+ush_auth_keys_publish(struct ush_auth_shared *sh, const struct ush_nonce_keys *keys)
+{
+	/* release: a worker that loads the pointer sees the precomputed keys */
+	return atomic_exchange_explicit(&sh->rotated, keys, memory_order_release);
+}
+
+const struct ush_nonce_keys *
+ush_auth_keys_current(struct ush_auth_shared *sh)
+{
+	const struct ush_nonce_keys *k = atomic_load_explicit(&sh->rotated, memory_order_acquire);
+
+	return k != NULL ? k : &sh->keys;
+}
+
+unsigned int
+ush_auth_ban_events_take(struct ush_auth_worker *w, struct ush_auth_ban_event *out,
+			 unsigned int max, uint64_t *lost)
+{
+	uint32_t head = atomic_load_explicit(&w->ev_head, memory_order_acquire);
+	uint32_t tail = atomic_load_explicit(&w->ev_tail, memory_order_relaxed);
+	unsigned int n = 0;
+
+	for (; tail != head && n < max; tail++)
+		out[n++] = w->ev[tail % USH_AUTH_BAN_EVENTS];
+	/* release: the worker may reuse the slots only after they were copied */
+	atomic_store_explicit(&w->ev_tail, tail, memory_order_release);
+	if (lost != NULL)
+		*lost += atomic_exchange_explicit(&w->ev_lost, 0, memory_order_relaxed);
+	return n;
+}
+
+/* A ban started (rare): record who, for the control thread's ban listing. */
+static void
+ban_event(struct ush_auth_worker *w, const struct ush_auth_pkt *p, unsigned int i,
+	  enum ush_auth_ban_kind kind, uint64_t key, uint32_t now)
+{
+	uint32_t head = atomic_load_explicit(&w->ev_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&w->ev_tail, memory_order_acquire);
+	struct ush_auth_ban_event *e;
+
+	if (head - tail >= USH_AUTH_BAN_EVENTS) {
+		atomic_fetch_add_explicit(&w->ev_lost, 1, memory_order_relaxed);
+		return;
+	}
+	e = &w->ev[head % USH_AUTH_BAN_EVENTS];
+	e->time = now;
+	e->key = key;
+	e->src.af = p->src.af;
+	memcpy(e->src.addr, p->src.addr, sizeof(e->src.addr));
+	e->kind = (uint8_t)kind;
+	e->user_len = 0;
+	if (kind == USH_AUTH_BAN_USER) {
+		e->user_len = (uint8_t)w->text[i].user_len;
+		memcpy(e->user, w->text[i].user, e->user_len);
+	}
+	atomic_store_explicit(&w->ev_head, head + 1, memory_order_release);
 }
 
 struct ush_auth_worker *
@@ -119,12 +261,9 @@ ush_auth_worker_create(const struct ush_auth_conf *conf, struct ush_auth_shared 
 		return NULL;
 	}
 	memset(w, 0, sizeof(*w));
-	w->conf = *conf;
-	if (w->conf.tag_prefix[0] == '\0')
-		strcpy(w->conf.tag_prefix, "ush-");
 	w->sh = shared;
-	w->realm_len = strlen(w->conf.realm);
-	w->tag_prefix_len = strlen(w->conf.tag_prefix);
+	conf_take(w, conf);
+	/* a conf published before this worker existed is taken at its first burst */
 	if (dconf != NULL)
 		dc = *dconf;
 	if (conf->sess_binary_ha1)
@@ -244,16 +383,15 @@ deny_source(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p, u
 		deny(w, i, p, USH_CTR_DENY_BLOCKED, 403, c->deny_action);
 		return true;
 	}
-	if (w->sh->bans != NULL && c->ban_src.threshold != 0) {
-		w->src_key[i] = ush_guard_key(w->sh->bans, &gs, NULL, 0);
-		if (ush_guard_banned(w->sh->bans, &c->ban_src, w->src_key[i], now)) {
+	if (w->bans != NULL && c->ban_src.threshold != 0) {
+		w->src_key[i] = ush_guard_key(w->bans, &gs, NULL, 0);
+		if (ush_guard_banned(w->bans, &c->ban_src, w->src_key[i], now)) {
 			deny(w, i, p, USH_CTR_DENY_BANNED, 403, c->deny_action);
 			return true;
 		}
 	}
-	if (w->sh->rates != NULL && c->rate.rate != 0 &&
-	    !ush_guard_take(w->sh->rates, &c->rate, ush_guard_key(w->sh->rates, &gs, NULL, 0),
-			    now)) {
+	if (w->rates != NULL && c->rate.rate != 0 &&
+	    !ush_guard_take(w->rates, &c->rate, ush_guard_key(w->rates, &gs, NULL, 0), now)) {
 		deny(w, i, p, USH_CTR_DENY_RATE, 503, c->rate_action);
 		return true;
 	}
@@ -313,11 +451,11 @@ classify_credentials(struct ush_auth_worker *w, unsigned int i, struct ush_auth_
 		return;
 	}
 	t->user_len = (uint16_t)len;
-	if (w->sh->bans != NULL && w->conf.ban_user.threshold != 0) {
+	if (w->bans != NULL && w->conf.ban_user.threshold != 0) {
 		struct ush_guard_src gs = guard_src(p);
 
-		w->user_key[i] = ush_guard_key(w->sh->bans, &gs, t->user, t->user_len);
-		if (ush_guard_banned(w->sh->bans, &w->conf.ban_user, w->user_key[i], now)) {
+		w->user_key[i] = ush_guard_key(w->bans, &gs, t->user, t->user_len);
+		if (ush_guard_banned(w->bans, &w->conf.ban_user, w->user_key[i], now)) {
 			deny(w, i, p, USH_CTR_DENY_BANNED, 403, w->conf.deny_action);
 			return;
 		}
@@ -432,19 +570,24 @@ classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, u
 static void
 count_failure(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p, uint32_t now)
 {
-	struct ush_guard_table *bans = w->sh->bans;
+	struct ush_guard_table *bans = w->bans;
 
 	if (bans == NULL)
 		return;
-	if (w->src_key[i] != 0 && ush_guard_fail(bans, &w->conf.ban_src, w->src_key[i], now))
+	if (w->src_key[i] != 0 && ush_guard_fail(bans, &w->conf.ban_src, w->src_key[i], now)) {
 		p->event = USH_CTR_BAN_STARTED;
-	if (w->user_key[i] != 0 && ush_guard_fail(bans, &w->conf.ban_user, w->user_key[i], now))
+		ban_event(w, p, i, USH_AUTH_BAN_SOURCE, w->src_key[i], now);
+	}
+	if (w->user_key[i] != 0 && ush_guard_fail(bans, &w->conf.ban_user, w->user_key[i], now)) {
 		p->event = USH_CTR_BAN_STARTED;
+		ban_event(w, p, i, USH_AUTH_BAN_USER, w->user_key[i], now);
+	}
 }
 
 /* Phases 2-4: nonce MACs, credential lookups, digests and nonce-counts for the VERIFY lanes. */
 static void
-verify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
+verify(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_auth_pkt *pkts,
+       unsigned int n, uint32_t now)
 {
 	const char *nonce_ptr[USH_AUTH_BURST_MAX];
 	uint16_t nonce_len[USH_AUTH_BURST_MAX];
@@ -465,7 +608,7 @@ verify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 	}
 	if (nv == 0)
 		return;
-	if (ush_nonce_check_burst(w->hctx, &w->sh->keys, now, w->conf.nonce_lifetime, nonce_ptr,
+	if (ush_nonce_check_burst(w->hctx, keys, now, w->conf.nonce_lifetime, nonce_ptr,
 				  nonce_len, nv, w->ninfo, nst) < 0) {
 		for (unsigned k = 0; k < nv; k++)
 			nst[k] = USH_NONCE_INVALID;
@@ -581,7 +724,8 @@ hex32(char *out, uint32_t v)
 
 /* Phase 5: one nonce batch for every challenge of the burst, then the reply texts. */
 static void
-answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
+answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_auth_pkt *pkts,
+       unsigned int n, uint32_t now)
 {
 	uint32_t index[USH_AUTH_BURST_MAX];
 	uint8_t algo[USH_AUTH_BURST_MAX];
@@ -605,7 +749,7 @@ answer(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uin
 		algo[nn] = USH_ALGO_UNKNOWN;
 		nn++;
 	}
-	if (nn > 0 && ush_nonce_make_burst(w->hctx, &w->sh->keys, now, index, algo, nn,
+	if (nn > 0 && ush_nonce_make_burst(w->hctx, keys, now, index, algo, nn,
 					   w->nonces) < 0)
 		nonces_ok = false;
 
@@ -680,10 +824,24 @@ unsigned int
 ush_auth_process_burst(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n,
 		       uint32_t now)
 {
+	const struct ush_nonce_keys *keys;
+	uint32_t gen;
+
 	if (n > USH_AUTH_BURST_MAX)
 		n = USH_AUTH_BURST_MAX;
+	/* the fast path's whole cost of live configuration: one relaxed load */
+	gen = atomic_load_explicit(&w->sh->conf_gen, memory_order_relaxed);
+	if (unlikely(gen != w->conf_gen)) {
+		/* pairs with the release of ush_auth_conf_publish() */
+		atomic_thread_fence(memory_order_acquire);
+		ush_auth_worker_reconf(w, atomic_load_explicit(&w->sh->conf,
+							       memory_order_relaxed));
+		w->conf_gen = gen;
+	}
+	/* once per burst, like the credential table: the grace period covers the burst */
+	keys = ush_auth_keys_current(w->sh);
 	classify(w, pkts, n, now);
-	verify(w, pkts, n, now);
-	answer(w, pkts, n, now);
+	verify(w, keys, pkts, n, now);
+	answer(w, keys, pkts, n, now);
 	return n;
 }

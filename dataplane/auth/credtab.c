@@ -186,7 +186,9 @@ cred_upsert(struct ush_credtab *t, const char *user, size_t user_len, const char
 
 	if (b->entry != 0)
 		return &t->entry[b->entry - 1];
-	if (t->count == t->capacity) {
+	/* deletions leave their names in the arena: it may fill before the entries do */
+	if (t->count == t->capacity ||
+	    (uint64_t)t->arena_used + user_len + realm_len > (uint64_t)t->capacity * CRED_KEY_MAX) {
 		*rc = -ENOSPC;
 		return NULL;
 	}
@@ -244,6 +246,118 @@ ush_credtab_lookup(const struct ush_credtab *t, const char *user, size_t user_le
 	if ((e->present & (1u << hash)) == 0)
 		return NULL;
 	return e->ha1 + ha1_off[hash];
+}
+
+/* Bucket of entry index e (0-based), which must be in the table. */
+static struct cred_bucket *
+cred_bucket_of(const struct ush_credtab *t, uint32_t e)
+{
+	const struct cred_entry *x = &t->entry[e];
+
+	return cred_probe(t, t->arena + x->user_off, x->user_len, t->arena + x->realm_off,
+			  x->realm_len);
+}
+
+int
+ush_credtab_del(struct ush_credtab *t, const char *user, size_t user_len, const char *realm,
+		size_t realm_len)
+{
+	struct cred_bucket *b;
+	uint32_t hole, i, j, last;
+
+	if (t == NULL || !cred_names_ok(user, user_len, realm, realm_len))
+		return -EINVAL;
+	b = cred_probe(t, user, user_len, realm, realm_len);
+	if (b->entry == 0)
+		return -ENOENT;
+	hole = b->entry - 1;
+	/*
+	 * Backward-shift deletion keeps linear probing tombstone-free: each bucket after the
+	 * emptied one moves back into it unless its home lies cyclically within (i, j], where
+	 * a probe would no longer reach it.
+	 */
+	i = (uint32_t)(b - t->bucket);
+	t->bucket[i].entry = 0;
+	for (j = (i + 1) & t->bucket_mask; t->bucket[j].entry != 0; j = (j + 1) & t->bucket_mask) {
+		const struct cred_entry *x = &t->entry[t->bucket[j].entry - 1];
+		uint32_t home = (uint32_t)cred_hash(t->arena + x->user_off, x->user_len,
+						    t->arena + x->realm_off, x->realm_len) &
+				t->bucket_mask;
+
+		if (((j - home) & t->bucket_mask) < ((j - i) & t->bucket_mask))
+			continue;
+		t->bucket[i] = t->bucket[j];
+		t->bucket[j].entry = 0;
+		i = j;
+	}
+	/* entries stay dense: the last one moves into the hole */
+	last = t->count - 1;
+	if (hole != last) {
+		cred_bucket_of(t, last)->entry = hole + 1;
+		t->entry[hole] = t->entry[last];
+	}
+	explicit_bzero(&t->entry[last], sizeof(t->entry[last]));
+	t->count--;
+	return 0;
+}
+
+struct ush_credtab *
+ush_credtab_clone(const struct ush_credtab *t, uint32_t capacity)
+{
+	struct ush_credtab *c;
+
+	if (t == NULL || capacity < t->count) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = ush_credtab_create(capacity);
+	if (c == NULL)
+		return NULL;
+	for (uint32_t e = 0; e < t->count; e++) {
+		const struct cred_entry *x = &t->entry[e];
+		struct cred_entry *y;
+		int rc = 0;
+
+		y = cred_upsert(c, t->arena + x->user_off, x->user_len, t->arena + x->realm_off,
+				x->realm_len, &rc);
+		if (y == NULL) {
+			/* cannot happen: capacity >= count and names fit by construction */
+			ush_credtab_free(c);
+			errno = -rc;
+			return NULL;
+		}
+		y->present = x->present;
+		memcpy(y->ha1, x->ha1, sizeof(y->ha1));
+	}
+	return c;
+}
+
+int
+ush_credtab_foreach(const struct ush_credtab *t, ush_credtab_fn fn, void *arg)
+{
+	if (t == NULL)
+		return 0;
+	for (uint32_t e = 0; e < t->count; e++) {
+		const struct cred_entry *x = &t->entry[e];
+
+		for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
+			int rc;
+
+			if ((x->present & (1u << h)) == 0)
+				continue;
+			rc = fn(arg, t->arena + x->user_off, x->user_len, t->arena + x->realm_off,
+				x->realm_len, (enum ush_hash)h, x->ha1 + ha1_off[h]);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+uint32_t
+ush_credtab_capacity(const struct ush_credtab *t)
+{
+	return t == NULL ? 0 : t->capacity;
 }
 
 uint32_t

@@ -327,6 +327,30 @@ ush_guard_banned(const struct ush_guard_table *t, const struct ush_guard_ban_con
 	return false;
 }
 
+uint32_t
+ush_guard_ban_left(const struct ush_guard_table *t, const struct ush_guard_ban_conf *c,
+		   uint64_t key, uint32_t now)
+{
+	const struct guard_bucket *b;
+	uint32_t fp, left = 0;
+
+	if (c->threshold == 0)
+		return 0;
+	b = key_bucket(t, key);
+	fp = key_fp(key);
+	for (int i = 0; i < GUARD_WAYS; i++) {
+		uint64_t s = atomic_load_explicit(&b->slot[i], memory_order_relaxed);
+
+		uint32_t l;
+
+		if (slot_fp(s) != fp || !slot_ban_active(s, now, c->ban_time))
+			continue;
+		l = c->ban_time - slot_age(s, now);
+		left = l > left ? l : left;
+	}
+	return left;
+}
+
 /* The slot after one more failure of a key whose slot is old; 0 when nothing changes. */
 static inline uint64_t
 fail_next(uint64_t old, const struct ush_guard_ban_conf *c, unsigned int threshold, uint32_t now)
@@ -485,6 +509,31 @@ ush_guard_table_stats(const struct ush_guard_table *t, const struct ush_guard_ba
 	}
 	*used = u;
 	*banned = n;
+}
+
+uint64_t
+ush_guard_table_clear_bans(struct ush_guard_table *t, uint32_t now, uint16_t ban_time)
+{
+	size_t buckets = (size_t)t->bucket_mask + 1;
+	uint64_t cleared = 0;
+
+	for (size_t i = 0; i < buckets; i++) {
+		for (int j = 0; j < GUARD_WAYS; j++) {
+			_Atomic uint64_t *slot = &t->bucket[i].slot[j];
+			uint64_t old = atomic_load_explicit(slot, memory_order_relaxed);
+
+			/* an expired ban flag goes too: it bans no one, and counts nothing */
+			while ((slot_flags(old) & GUARD_BANNED) != 0) {
+				if (atomic_compare_exchange_weak_explicit(slot, &old, 0,
+									  memory_order_relaxed,
+									  memory_order_relaxed)) {
+					cleared += slot_ban_active(old, now, ban_time);
+					break;
+				}
+			}
+		}
+	}
+	return cleared;
 }
 
 uint64_t

@@ -18,8 +18,24 @@
  * challenges for the rest (one nonce batch) -> replies built into per-worker scratch.
  *
  * Threads: a worker context belongs to one thread. The shared state (keys, nc table,
- * credential table) is read lock-free; the credential table pointer is loaded once per burst,
- * so the caller's RCU quiescent-state report after each burst makes a table swap safe.
+ * credential table) is read lock-free; the credential table and nonce keys pointers are loaded
+ * once per burst, so the caller's RCU quiescent-state report after each burst makes a swap
+ * safe.
+ *
+ * Live changes (usher's control socket) go through ush_auth_shared and never stop a worker:
+ *
+ *   control thread                              worker, at the start of each burst
+ *   ----------------------------------          ------------------------------------------
+ *   ush_auth_conf_publish(sh, conf):            gen = conf_gen (one relaxed load)
+ *     conf = new       (relaxed)                if gen != mine:  acquire fence,
+ *     conf_gen++       (release)                  copy *conf into the worker, mine = gen
+ *   grace period (RCU), then free the old conf
+ *
+ *   ush_auth_keys_publish(sh, keys)             keys = rotated ?: &sh->keys  (acquire)
+ *   grace period, then wipe and free the old
+ *
+ * A worker copies a published conf within one burst, so once every worker has reported a
+ * quiescent state after the publication, no one reads the old conf any more.
  */
 
 #ifndef USH_AUTH_H
@@ -60,7 +76,11 @@ enum ush_auth_deny {
 	USH_AUTH_DENY_DROP,      /**< drop silently: scanners learn nothing */
 };
 
-/** Pipeline configuration (docs/configuration.md); copied at worker creation. */
+/**
+ * Pipeline configuration (docs/configuration.md); copied at worker creation, and again when
+ * a new one is published (ush_auth_conf_publish()). tag_prefix and sess_binary_ha1 are fixed
+ * for a worker's life (ush_auth_conf_live_ok()).
+ */
 struct ush_auth_conf {
 	char realm[USH_CRED_REALM_MAX + 1];  /**< NUL-terminated */
 	uint8_t algos[USH_ALGO_COUNT];       /**< offered, in challenge order */
@@ -82,13 +102,26 @@ struct ush_auth_conf {
 
 /** State shared by all workers. Set up before workers start. */
 struct ush_auth_shared {
+	/** Start-up nonce keys: in force while rotated is NULL. */
 	struct ush_nonce_keys keys;
+	/** Keys published by ush_auth_keys_publish(), or NULL; loaded once per burst. */
+	const struct ush_nonce_keys *_Atomic rotated;
+	/** Last published configuration (NULL: none since start); see conf_gen. */
+	const struct ush_auth_conf *_Atomic conf;
+	/** Bumped by each ush_auth_conf_publish(); workers compare it once per burst. */
+	_Atomic uint32_t conf_gen;
 	struct ush_nc_table *nc;
 	/** Current credential table; swapped whole by the loader, readers lock-free. */
 	const struct ush_credtab *_Atomic creds;
 	uint32_t boot_time; /**< nonces made before this (seconds) are answered stale */
-	struct ush_guard_table *bans;  /**< failure counts and bans (source, source + user) */
-	struct ush_guard_table *rates; /**< per-source token buckets */
+	/**
+	 * Failure counts and bans (source, source + user), and per-source token buckets. NULL
+	 * when no policy needs them. Workers copy these pointers when they are created and when
+	 * they take a published conf: a control thread that enables a policy live sets the
+	 * table first, then publishes the conf (never replaced nor freed while workers run).
+	 */
+	struct ush_guard_table *bans;
+	struct ush_guard_table *rates;
 };
 
 /** Decision for one packet. */
@@ -134,6 +167,82 @@ struct ush_auth_worker *
 ush_auth_worker_create(const struct ush_auth_conf *conf, struct ush_auth_shared *shared,
 		       unsigned int worker_id, unsigned int n_workers,
 		       const struct ush_digest_conf *dconf);
+
+/**
+ * May a running worker move from conf old to conf fresh? Everything may change but the
+ * To-tag prefix (our ACKs are recognised by it) and sess_binary_ha1 (it selects the digest
+ * engine's mode at creation).
+ * @param why  filled with the reason when not (may be NULL)
+ * @return 0, or -EINVAL (fresh is invalid, or changes a fixed key).
+ */
+int
+ush_auth_conf_live_ok(const struct ush_auth_conf *old, const struct ush_auth_conf *fresh,
+		      char *why, size_t len);
+
+/**
+ * Take a new configuration now (the worker's thread). Published confs reach workers through
+ * ush_auth_conf_publish(); this is the step each worker runs when it sees one.
+ * @return 0, or -EINVAL (see ush_auth_conf_live_ok()): the worker keeps its conf.
+ */
+int
+ush_auth_worker_reconf(struct ush_auth_worker *w, const struct ush_auth_conf *conf);
+
+/**
+ * Publish conf to every worker of sh: each takes a copy at the start of its next burst.
+ * conf must have passed ush_auth_conf_live_ok() against the conf in force and stay valid until
+ * every worker has started a burst after this call (an RCU grace period).
+ * Threads: one control thread.
+ * @return the conf published before (NULL for none), to free after that grace period.
+ */
+const struct ush_auth_conf *
+ush_auth_conf_publish(struct ush_auth_shared *sh, const struct ush_auth_conf *conf);
+
+/**
+ * Publish new nonce keys (cur makes and checks, prev checks): workers use them from their
+ * next burst. keys must stay valid until a grace period after the next publication.
+ * Threads: one control thread.
+ * @return the keys published before (NULL: the start-up sh->keys), to wipe and free after a
+ *         grace period.
+ */
+const struct ush_nonce_keys *
+ush_auth_keys_publish(struct ush_auth_shared *sh, const struct ush_nonce_keys *keys);
+
+/** The nonce keys in force (what a worker would load now). Any thread. */
+const struct ush_nonce_keys *
+ush_auth_keys_current(struct ush_auth_shared *sh);
+
+/** Why a ban started (struct ush_auth_ban_event.kind). */
+enum ush_auth_ban_kind {
+	USH_AUTH_BAN_SOURCE = 0, /**< [protection] ban_threshold failures from the source */
+	USH_AUTH_BAN_USER,       /**< user_ban_threshold failures from the source for the user */
+};
+
+/**
+ * A ban a worker started: what the ban table's fingerprint cannot give back (the address and
+ * the username), kept so that an operator can list bans.
+ */
+struct ush_auth_ban_event {
+	uint32_t time;           /**< when it started (the pipeline's clock) */
+	uint64_t key;            /**< ush_guard_key() of the banned key */
+	struct ush_guard_src src;
+	uint8_t kind;            /**< enum ush_auth_ban_kind */
+	uint8_t user_len;        /**< USH_AUTH_BAN_USER: the username */
+	char user[USH_CRED_USER_MAX];
+};
+
+/** Ban events a worker keeps until they are taken; more are counted as lost. */
+#define USH_AUTH_BAN_EVENTS 64
+
+/**
+ * Take the ban events a worker recorded since the last call (oldest first).
+ * Threads: one reader thread per worker (single-producer, single-consumer ring), concurrently
+ * with the worker.
+ * @param lost  incremented by events dropped because the ring was full (may be NULL)
+ * @return number of events written to out (at most max).
+ */
+unsigned int
+ush_auth_ban_events_take(struct ush_auth_worker *w, struct ush_auth_ban_event *out,
+			 unsigned int max, uint64_t *lost);
 
 /** Free a worker context. NULL is a no-op. */
 void

@@ -47,7 +47,8 @@ ush_credtab_free(struct ush_credtab *t);
 /**
  * Set the HA1 of (user, realm) for one hash function; adds the user if new.
  * @param ha1  ush_hash_len(hash) bytes
- * @return 0, -ENOSPC when the table is full, -EINVAL for an empty or too long name or a bad
+ * @return 0, -ENOSPC when the table is full (entries, or name bytes after deletions: a
+ *         ush_credtab_clone() compacts them), -EINVAL for an empty or too long name or a bad
  *         hash.
  * Threads: the builder only, before the table is published.
  */
@@ -63,6 +64,43 @@ ush_credtab_set(struct ush_credtab *t, const char *user, size_t user_len, const 
 const uint8_t *
 ush_credtab_lookup(const struct ush_credtab *t, const char *user, size_t user_len,
 		   const char *realm, size_t realm_len, enum ush_hash hash);
+
+/**
+ * Remove (user, realm) with all its HA1s (wiped).
+ * @return 0, -ENOENT when absent, -EINVAL for an empty or too long name.
+ * Threads: the builder only, before the table is published.
+ */
+int
+ush_credtab_del(struct ush_credtab *t, const char *user, size_t user_len, const char *realm,
+		size_t realm_len);
+
+/**
+ * A copy of t in a new table of the given capacity (at least t's count): how a live change
+ * ("delta") is made without touching the published table, and how a table that turned out too
+ * small grows. Deleted entries leave no trace in the copy. Allocates.
+ * Threads: any, t may be published (it is only read).
+ * @return the copy, or NULL with errno ENOMEM, or EINVAL (capacity below the count or above
+ *         2^24).
+ */
+struct ush_credtab *
+ush_credtab_clone(const struct ush_credtab *t, uint32_t capacity);
+
+/** Called by ush_credtab_foreach() for each HA1; a non-zero return stops the walk. */
+typedef int (*ush_credtab_fn)(void *arg, const char *user, size_t user_len, const char *realm,
+			      size_t realm_len, enum ush_hash hash, const uint8_t *ha1);
+
+/**
+ * Call fn for every HA1 of the table, entry by entry (the order of insertion, except that a
+ * deletion moves the last entry into the hole).
+ * @return 0 after the whole table, or the first non-zero value fn returned.
+ * Threads: any, lock-free, on a published table.
+ */
+int
+ush_credtab_foreach(const struct ush_credtab *t, ush_credtab_fn fn, void *arg);
+
+/** Capacity the table was created with (entries it can hold). */
+uint32_t
+ush_credtab_capacity(const struct ush_credtab *t);
 
 /** Number of (user, realm) entries. */
 uint32_t

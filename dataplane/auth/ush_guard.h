@@ -103,6 +103,26 @@ void
 ush_guard_forgive(struct ush_guard_table *t, uint64_t key);
 
 /**
+ * Seconds left of the ban of key at time now (0: not banned). Read-only, any thread.
+ * A rare insert race can leave a key in two slots: the longest ban counts.
+ */
+uint32_t
+ush_guard_ban_left(const struct ush_guard_table *t, const struct ush_guard_ban_conf *c,
+		   uint64_t key, uint32_t now);
+
+/**
+ * Lift every ban of the table (failure counts of keys not banned are kept), concurrently with
+ * workers. A worker counting a failure for a key at that moment may keep its slot (its CAS
+ * wins): the ban then stays, which the caller reports as not cleared; it never bans anyone new.
+ * O(table), not for the packet path.
+ * @param ban_time  the longest ban time of the policies sharing the table: flags older than
+ *                  that (expired bans not yet swept) are cleared but not counted
+ * @return active bans lifted.
+ */
+uint64_t
+ush_guard_table_clear_bans(struct ush_guard_table *t, uint32_t now, uint16_t ban_time);
+
+/**
  * Take one token for key at time now.
  * @return true when the request is within the rate, false when it is over.
  */

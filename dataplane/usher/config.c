@@ -576,11 +576,55 @@ p_log_level(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, c
 	return -EINVAL;
 }
 
+/* ---- [control] ---- */
+
+static int
+p_ctl_socket(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	     size_t len)
+{
+	return conf_path(cx, cx->conf->ctl_socket, sizeof(cx->conf->ctl_socket), v, o, msg, len);
+}
+
+static int
+p_ctl_group(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+	    size_t len)
+{
+	RTE_SET_USED(o);
+	if (strlen(v) >= sizeof(cx->conf->ctl_group)) {
+		snprintf(msg, len, "group longer than %zu characters",
+			 sizeof(cx->conf->ctl_group) - 1);
+		return -EINVAL;
+	}
+	strlcpy(cx->conf->ctl_group, v, sizeof(cx->conf->ctl_group));
+	return 0;
+}
+
+static int
+p_node(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg, size_t len)
+{
+	size_t n = strlen(v);
+
+	RTE_SET_USED(o);
+	/* it names the node in usherd's replies and logs: keep it printable, no spaces */
+	if (n >= sizeof(cx->conf->node))
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f || v[i] == '"' ||
+		    v[i] == '\\')
+			goto bad;
+	strlcpy(cx->conf->node, v, sizeof(cx->conf->node));
+	return 0;
+bad:
+	snprintf(msg, len, "node must be up to %zu printable characters without spaces or quotes",
+		 sizeof(cx->conf->node) - 1);
+	return -EINVAL;
+}
+
 /* ---- [lists] ---- */
 
 /* "192.0.2.0/24", "2001:db8::/32", or an address alone (a host). Host bits must be zero. */
-static int
-parse_cidr(const char *text, struct ush_dp_cidr *c, char *msg, size_t len)
+int
+ush_dp_cidr_parse(const char *text, struct ush_dp_cidr *c, char *msg, size_t len)
 {
 	char buf[INET6_ADDRSTRLEN + 8], net[INET6_ADDRSTRLEN];
 	unsigned long depth, max;
@@ -665,7 +709,7 @@ conf_list_inline(struct conf_ctx *cx, const char *v, const struct ush_dp_origin 
 	for (unsigned int i = 0; i < n; i++) {
 		struct ush_dp_cidr c;
 
-		if (parse_cidr(items[i], &c, msg, len) < 0)
+		if (ush_dp_cidr_parse(items[i], &c, msg, len) < 0)
 			return -EINVAL;
 		c.flag = flag;
 		c.src = (uint8_t)src;
@@ -712,7 +756,7 @@ conf_list_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o
 		s = trim(buf);
 		if (*s == '\0')
 			continue;
-		if (parse_cidr(s, &c, m, sizeof(m)) == 0) {
+		if (ush_dp_cidr_parse(s, &c, m, sizeof(m)) == 0) {
 			c.flag = flag;
 			c.src = (uint8_t)src;
 			c.line = lineno;
@@ -839,17 +883,29 @@ struct conf_key {
 	const char *key;
 	uint8_t kind;
 	uint8_t size; /* bytes of the field */
+	bool live;    /* "set" may change it while running (control.c applies it) */
 	size_t off;   /* offset of the field in struct ush_dp_conf */
 	unsigned long min, max;
 	conf_parse_fn parse;
 	const struct conf_choice *choices;
+	const char *def; /* CONF_FN: the default as text ("get" of a key never given) */
 };
 
-#define CONF_FIELD(f) sizeof(((struct ush_dp_conf *)0)->f), offsetof(struct ush_dp_conf, f)
-#define KEY_FN(sec, key, fn) {sec, key, CONF_FN, 0, 0, 0, 0, fn, NULL}
-#define KEY_UINT(sec, key, f, lo, hi) {sec, key, CONF_UINT, CONF_FIELD(f), lo, hi, NULL, NULL}
-#define KEY_BOOL(sec, key, f) {sec, key, CONF_BOOL, CONF_FIELD(f), 0, 0, NULL, NULL}
-#define KEY_CHOICE(sec, key, f, ch) {sec, key, CONF_CHOICE, CONF_FIELD(f), 0, 0, NULL, ch}
+#define CONF_FIELD(f, live) \
+	sizeof(((struct ush_dp_conf *)0)->f), live, offsetof(struct ush_dp_conf, f)
+#define KEY_FN(sec, key, fn, d) {sec, key, CONF_FN, 0, false, 0, 0, 0, fn, NULL, d}
+#define KEY_UINT(sec, key, f, lo, hi) \
+	{sec, key, CONF_UINT, CONF_FIELD(f, false), lo, hi, NULL, NULL, NULL}
+#define KEY_BOOL(sec, key, f) {sec, key, CONF_BOOL, CONF_FIELD(f, false), 0, 0, NULL, NULL, NULL}
+#define KEY_CHOICE(sec, key, f, ch) \
+	{sec, key, CONF_CHOICE, CONF_FIELD(f, false), 0, 0, NULL, ch, NULL}
+/* the same, changeable while running: "set" through the control socket */
+#define LIVE_FN(sec, key, fn, d) {sec, key, CONF_FN, 0, true, 0, 0, 0, fn, NULL, d}
+#define LIVE_UINT(sec, key, f, lo, hi) \
+	{sec, key, CONF_UINT, CONF_FIELD(f, true), lo, hi, NULL, NULL, NULL}
+#define LIVE_BOOL(sec, key, f) {sec, key, CONF_BOOL, CONF_FIELD(f, true), 0, 0, NULL, NULL, NULL}
+#define LIVE_CHOICE(sec, key, f, ch) \
+	{sec, key, CONF_CHOICE, CONF_FIELD(f, true), 0, 0, NULL, ch, NULL}
 
 static const struct conf_choice challenge_codes[] = {
 	{"auto", USH_AUTH_CODE_AUTO}, {"401", USH_AUTH_CODE_401}, {"407", USH_AUTH_CODE_407},
@@ -867,46 +923,53 @@ static const struct conf_choice deny_actions[] = {
 };
 
 static const struct conf_key conf_keys[] = {
-	KEY_FN("ports", "outside", p_outside),
-	KEY_FN("ports", "inside", p_inside),
-	KEY_FN("workers", "lcores", p_lcores),
-	KEY_FN("sip", "ports", p_sip_ports),
-	KEY_FN("auth", "realm", p_realm),
-	KEY_FN("auth", "algorithms", p_algorithms),
-	KEY_FN("auth", "qop", p_qop),
-	KEY_BOOL("auth", "accept_no_qop", auth.accept_no_qop),
-	KEY_UINT("auth", "nonce_lifetime", auth.nonce_lifetime, 1, 86400),
-	KEY_FN("auth", "nonce_secret_file", p_nonce_secret_file),
+	KEY_FN("ports", "outside", p_outside, "0"),
+	KEY_FN("ports", "inside", p_inside, "1"),
+	KEY_FN("workers", "lcores", p_lcores, ""),
+	KEY_FN("sip", "ports", p_sip_ports, "5060"),
+	LIVE_FN("auth", "realm", p_realm, ""),
+	LIVE_FN("auth", "algorithms", p_algorithms, "SHA-256,MD5"),
+	LIVE_FN("auth", "qop", p_qop, "auth"),
+	LIVE_BOOL("auth", "accept_no_qop", auth.accept_no_qop),
+	LIVE_UINT("auth", "nonce_lifetime", auth.nonce_lifetime, 1, 86400),
+	KEY_FN("auth", "nonce_secret_file", p_nonce_secret_file, ""),
 	KEY_UINT("auth", "nc_table_order", nc_table_order, 4, 28),
-	KEY_CHOICE("auth", "challenge_code", auth.challenge_code, challenge_codes),
-	KEY_CHOICE("auth", "in_dialog", auth.in_dialog, in_dialog_modes),
+	LIVE_CHOICE("auth", "challenge_code", auth.challenge_code, challenge_codes),
+	LIVE_CHOICE("auth", "in_dialog", auth.in_dialog, in_dialog_modes),
 	KEY_BOOL("auth", "sess_binary_ha1", auth.sess_binary_ha1),
-	KEY_FN("auth", "tag_prefix", p_tag_prefix),
-	KEY_CHOICE("policy", "passthrough", passthrough, passthrough_policies),
+	KEY_FN("auth", "tag_prefix", p_tag_prefix, "ush1"),
+	LIVE_CHOICE("policy", "passthrough", passthrough, passthrough_policies),
 	KEY_UINT("reassembly", "max_flows", reasm_max_flows, 0, 1u << 20),
 	KEY_UINT("reassembly", "timeout_ms", reasm_timeout_ms, 1, 60000),
-	KEY_FN("credentials", "file", p_creds_file),
-	KEY_UINT("protection", "ban_threshold", auth.ban_src.threshold, 0, 255),
-	KEY_UINT("protection", "ban_window", auth.ban_src.window, 1, GUARD_TIME_MAX),
-	KEY_UINT("protection", "ban_time", auth.ban_src.ban_time, 1, GUARD_TIME_MAX),
-	KEY_UINT("protection", "user_ban_threshold", auth.ban_user.threshold, 0, 255),
-	KEY_UINT("protection", "user_ban_window", auth.ban_user.window, 1, GUARD_TIME_MAX),
-	KEY_UINT("protection", "user_ban_time", auth.ban_user.ban_time, 1, GUARD_TIME_MAX),
-	KEY_CHOICE("protection", "deny_action", auth.deny_action, deny_actions),
-	KEY_UINT("protection", "rate", auth.rate.rate, 0, 65535),
-	KEY_UINT("protection", "rate_burst", auth.rate.burst, 1, 255),
-	KEY_CHOICE("protection", "rate_action", auth.rate_action, deny_actions),
-	KEY_UINT("protection", "retry_after", auth.retry_after, 0, 3600),
+	KEY_FN("credentials", "file", p_creds_file, ""),
+	LIVE_UINT("protection", "ban_threshold", auth.ban_src.threshold, 0, 255),
+	LIVE_UINT("protection", "ban_window", auth.ban_src.window, 1, GUARD_TIME_MAX),
+	LIVE_UINT("protection", "ban_time", auth.ban_src.ban_time, 1, GUARD_TIME_MAX),
+	LIVE_UINT("protection", "user_ban_threshold", auth.ban_user.threshold, 0, 255),
+	LIVE_UINT("protection", "user_ban_window", auth.ban_user.window, 1, GUARD_TIME_MAX),
+	LIVE_UINT("protection", "user_ban_time", auth.ban_user.ban_time, 1, GUARD_TIME_MAX),
+	LIVE_CHOICE("protection", "deny_action", auth.deny_action, deny_actions),
+	LIVE_UINT("protection", "rate", auth.rate.rate, 0, 65535),
+	LIVE_UINT("protection", "rate_burst", auth.rate.burst, 1, 255),
+	LIVE_CHOICE("protection", "rate_action", auth.rate_action, deny_actions),
+	LIVE_UINT("protection", "retry_after", auth.retry_after, 0, 3600),
 	KEY_UINT("protection", "table_order", guard_table_order, 4, 24),
-	KEY_FN("lists", "block", p_block),
-	KEY_FN("lists", "allow", p_allow),
-	KEY_FN("lists", "block_file", p_block_file),
-	KEY_FN("lists", "allow_file", p_allow_file),
-	KEY_BOOL("overload", "shed", shed),
-	KEY_UINT("overload", "full_bursts", shed_full_bursts, 0, 1000),
-	KEY_UINT("overload", "queue_fill", shed_queue_fill, 1, 100),
-	KEY_FN("log", "level", p_log_level),
+	/* live through list.add / list.del, not "set": the entries are what changes */
+	KEY_FN("lists", "block", p_block, ""),
+	KEY_FN("lists", "allow", p_allow, ""),
+	KEY_FN("lists", "block_file", p_block_file, ""),
+	KEY_FN("lists", "allow_file", p_allow_file, ""),
+	LIVE_BOOL("overload", "shed", shed),
+	LIVE_UINT("overload", "full_bursts", shed_full_bursts, 0, 1000),
+	LIVE_UINT("overload", "queue_fill", shed_queue_fill, 1, 100),
+	LIVE_FN("log", "level", p_log_level, "info"),
+	KEY_FN("control", "socket", p_ctl_socket, ""),
+	KEY_FN("control", "group", p_ctl_group, ""),
+	KEY_FN("control", "node", p_node, ""),
 };
+
+static_assert(RTE_DIM(conf_keys) <= USH_DP_CONF_KEYS_MAX, "raw[] has a slot per key");
+static_assert(USH_DP_CONF_VALUE_MAX >= CFG_VALUE_LEN, "raw[] holds any value");
 
 /* Stores an unsigned value into a field of size bytes (the table's ranges make it fit). */
 static void
@@ -960,6 +1023,8 @@ conf_apply(const struct conf_key *k, struct conf_ctx *cx, const char *v,
 		memcpy(field, &choice, 1);
 		return 0;
 	default:
+		/* parsed values keep their text: "get" answers with what was given */
+		strlcpy(cx->conf->raw[k - conf_keys], v, sizeof(cx->conf->raw[0]));
 		return k->parse(cx, v, o, msg, len);
 	}
 }
@@ -1018,6 +1083,9 @@ conf_defaults(struct ush_dp_conf *c)
 	c->shed = true;
 	c->shed_full_bursts = 0;
 	c->shed_queue_fill = 50;
+	for (unsigned int i = 0; i < RTE_DIM(conf_keys); i++)
+		if (conf_keys[i].def != NULL)
+			strlcpy(c->raw[i], conf_keys[i].def, sizeof(c->raw[i]));
 }
 
 void
@@ -1166,4 +1234,121 @@ out_free_lines:
 	if (rc < 0)
 		ush_dp_conf_free(conf);
 	return rc;
+}
+
+/* ---- the control socket's get and set ---- */
+
+int
+ush_dp_conf_find(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	char section[CFG_NAME_LEN];
+	int k;
+
+	if (dot == NULL || (size_t)(dot - name) >= sizeof(section))
+		return -ENOENT;
+	memcpy(section, name, (size_t)(dot - name));
+	section[dot - name] = '\0';
+	k = conf_find_key(section, dot + 1);
+	return k < 0 ? -ENOENT : k;
+}
+
+unsigned int
+ush_dp_conf_nkeys(void)
+{
+	return RTE_DIM(conf_keys);
+}
+
+int
+ush_dp_conf_get(const struct ush_dp_conf *conf, unsigned int i, char *name, size_t nlen,
+		char *value, size_t vlen, bool *live)
+{
+	const struct conf_key *k;
+	const void *field;
+
+	if (i >= RTE_DIM(conf_keys))
+		return -ENOENT;
+	k = &conf_keys[i];
+	field = (const char *)conf + k->off;
+	snprintf(name, nlen, "%s.%s", k->section, k->key);
+	*live = k->live;
+	switch (k->kind) {
+	case CONF_UINT: {
+		uint32_t x;
+
+		if (k->size == 1) {
+			x = *(const uint8_t *)field;
+		} else if (k->size == 2) {
+			uint16_t v;
+
+			memcpy(&v, field, 2);
+			x = v;
+		} else {
+			memcpy(&x, field, 4);
+		}
+		snprintf(value, vlen, "%u", x);
+		break;
+	}
+	case CONF_BOOL: {
+		bool b;
+
+		memcpy(&b, field, sizeof(b));
+		snprintf(value, vlen, "%s", b ? "true" : "false");
+		break;
+	}
+	case CONF_CHOICE: {
+		uint8_t x = *(const uint8_t *)field;
+
+		snprintf(value, vlen, "?");
+		for (const struct conf_choice *c = k->choices; c->word != NULL; c++) {
+			if (c->value == x) {
+				snprintf(value, vlen, "%s", c->word);
+				break;
+			}
+		}
+		break;
+	}
+	default:
+		snprintf(value, vlen, "%s", conf->raw[i]);
+		break;
+	}
+	return 0;
+}
+
+int
+ush_dp_conf_set(struct ush_dp_conf *conf, const char *name, const char *value, char *err,
+		size_t errlen)
+{
+	struct conf_ctx cx = {.conf = conf, .path = conf->path, .err = err, .errlen = errlen};
+	struct ush_dp_origin o;
+	char msg[400];
+	int k = ush_dp_conf_find(name), rc;
+
+	if (k < 0) {
+		snprintf(err, errlen, "unknown key %s", name);
+		return -ENOENT;
+	}
+	if (!conf_keys[k].live) {
+		snprintf(err, errlen, "%s cannot change while running: restart usher", name);
+		return -EPERM;
+	}
+	/* what the file would have to hold: rte_cfgfile's limit, and no line breaks */
+	if (strlen(value) >= CFG_VALUE_LEN || strpbrk(value, "\r\n") != NULL) {
+		snprintf(err, errlen, "%s: value longer than %d characters or with a line break",
+			 name, CFG_VALUE_LEN - 1);
+		return -EINVAL;
+	}
+	snprintf(o.where, sizeof(o.where), "control");
+	strlcpy(cx.dir, ".", sizeof(cx.dir));
+	rc = conf_apply(&conf_keys[k], &cx, value, &o, msg, sizeof(msg));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", name, msg);
+		return -EINVAL;
+	}
+	/* the checks of the whole file that a live key can break */
+	if (conf->auth.realm[0] == '\0') {
+		snprintf(err, errlen, "[auth] realm must be set");
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 /* rte_lpm_lookup_bulk_func() sizes a local array by its n argument (DPDK 22.11): our n is at
  * most a burst, so the VLA is bounded; the house's -Wvla is for our own code. */
 #pragma GCC diagnostic push
@@ -38,11 +39,15 @@ tbl8_need(const struct ush_dp_cidr *c)
 	return c->af == AF_INET ? 1 : (uint32_t)(c->depth - 24 + 7) / 8;
 }
 
+/* rte_lpm names are unique per process: each generation of the lists gets its own */
+static unsigned int lists_gen;
+
 int
 ush_dp_lists_create(struct ush_dp_lists *l, const struct ush_dp_cidr *v, unsigned int n, int socket,
 		    char *err, size_t errlen)
 {
 	uint32_t t8_4 = 0, t8_6 = 0;
+	char name[RTE_LPM_NAMESIZE];
 	int rc;
 
 	memset(l, 0, sizeof(*l));
@@ -58,7 +63,8 @@ ush_dp_lists_create(struct ush_dp_lists *l, const struct ush_dp_cidr *v, unsigne
 	if (l->n_v4 > 0) {
 		struct rte_lpm_config c = {.max_rules = l->n_v4, .number_tbl8s = RTE_MAX(t8_4, 1u)};
 
-		l->v4 = rte_lpm_create("ush_lists_v4", socket, &c);
+		snprintf(name, sizeof(name), "ush_lists_v4_%u", lists_gen);
+		l->v4 = rte_lpm_create(name, socket, &c);
 		if (l->v4 == NULL) {
 			snprintf(err, errlen,
 				 "[lists]: cannot create the IPv4 table (%u prefixes): %s", l->n_v4,
@@ -70,7 +76,8 @@ ush_dp_lists_create(struct ush_dp_lists *l, const struct ush_dp_cidr *v, unsigne
 		struct rte_lpm6_config c = {.max_rules = l->n_v6,
 					    .number_tbl8s = RTE_MAX(t8_6, 1u)};
 
-		l->v6 = rte_lpm6_create("ush_lists_v6", socket, &c);
+		snprintf(name, sizeof(name), "ush_lists_v6_%u", lists_gen);
+		l->v6 = rte_lpm6_create(name, socket, &c);
 		if (l->v6 == NULL) {
 			snprintf(err, errlen,
 				 "[lists]: cannot create the IPv6 table (%u prefixes): %s", l->n_v6,
@@ -96,11 +103,55 @@ ush_dp_lists_create(struct ush_dp_lists *l, const struct ush_dp_cidr *v, unsigne
 			goto out_free_tables;
 		}
 	}
+	lists_gen++;
 	return 0;
 
 out_free_tables:
 	ush_dp_lists_free(l);
 	return rc;
+}
+
+int
+ush_dp_lists_swap(const struct ush_dp_cidr *v, unsigned int n, char *err, size_t errlen)
+{
+	struct ush_dp_lists *fresh, *old;
+	int rc;
+
+	fresh = rte_zmalloc("ush_lists", sizeof(*fresh), RTE_CACHE_LINE_SIZE);
+	if (fresh == NULL) {
+		snprintf(err, errlen, "[lists]: out of memory");
+		return -ENOMEM;
+	}
+	rc = ush_dp_lists_create(fresh, v, n, (int)rte_socket_id(), err, errlen);
+	if (rc < 0) {
+		rte_free(fresh);
+		return rc;
+	}
+	/*
+	 * Release: a worker that loads the pointer sees built tables. Workers load it once per
+	 * burst and report quiescent after the burst: after the grace period, none uses old.
+	 */
+	old = (struct ush_dp_lists *)(uintptr_t)atomic_exchange_explicit(&ush_dp_sh.lists, fresh,
+									 memory_order_release);
+	if (old != NULL) {
+		if (ush_dp_sh.rcu != NULL)
+			rte_rcu_qsbr_synchronize(ush_dp_sh.rcu, RTE_QSBR_THRID_INVALID);
+		ush_dp_lists_free(old);
+		rte_free(old);
+	}
+	return 0;
+}
+
+void
+ush_dp_lists_release(void)
+{
+	struct ush_dp_lists *l = (struct ush_dp_lists *)(uintptr_t)atomic_exchange_explicit(
+		&ush_dp_sh.lists, NULL, memory_order_acquire);
+
+	if (l != NULL) {
+		ush_dp_lists_free(l);
+		rte_free(l);
+	}
 }
 
 void

@@ -95,10 +95,20 @@ static bool
 tel_enter(void)
 {
 	rte_spinlock_lock(&tel.lock);
-	if (tel.active)
+	if (tel.active) {
+		/* the control socket's "set" writes the configuration meanwhile */
+		pthread_mutex_lock(&ush_dp_conf_lock);
 		return true;
+	}
 	rte_spinlock_unlock(&tel.lock);
 	return false;
+}
+
+static void
+tel_leave(void)
+{
+	pthread_mutex_unlock(&ush_dp_conf_lock);
+	rte_spinlock_unlock(&tel.lock);
 }
 
 static int
@@ -116,7 +126,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	put_u64(d, "workers", tel.n, &rc);
 	for (unsigned int c = 0; c < USH_CTR_COUNT; c++)
 		put_u64(d, ush_ctr_name((enum ush_ctr)c), v[c], &rc);
-	rte_spinlock_unlock(&tel.lock);
+	tel_leave();
 	return rc;
 }
 
@@ -140,7 +150,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		unsigned long id = strtoul(params, &end, 10);
 
 		if (*end != '\0' || id >= tel.n) {
-			rte_spinlock_unlock(&tel.lock);
+			tel_leave();
 			return -EINVAL;
 		}
 		first = (unsigned int)id;
@@ -171,7 +181,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 			put_array(d, ush_ctr_name((enum ush_ctr)c), a, &rc);
 		}
 	}
-	rte_spinlock_unlock(&tel.lock);
+	tel_leave();
 	return rc;
 }
 
@@ -213,7 +223,7 @@ tel_bans(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (s->rates != NULL)
 		ush_guard_table_stats(s->rates, NULL, (uint32_t)now, &used, &banned);
 	put_u64(d, "rate_table_used", used, &rc);
-	rte_spinlock_unlock(&tel.lock);
+	tel_leave();
 	return rc;
 }
 
@@ -230,7 +240,7 @@ tel_nonce_table(const char *cmd, const char *params, struct rte_tel_data *d)
 	put_u64(d, "slots", UINT64_C(1) << tel.conf->nc_table_order, &rc);
 	put_u64(d, "used", ush_nc_table_used(ush_dp_sh.auth.nc), &rc);
 	put_u64(d, "bytes", ush_nc_table_size(tel.conf->nc_table_order), &rc);
-	rte_spinlock_unlock(&tel.lock);
+	tel_leave();
 	return rc;
 }
 
@@ -286,7 +296,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 		put_array(d, names[k], a, &rc);
 	}
-	rte_spinlock_unlock(&tel.lock);
+	tel_leave();
 	return rc;
 }
 
@@ -345,12 +355,12 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	put_str(d, "rate_action", deny_text(c->auth.rate_action), &rc);
 	put_u64(d, "retry_after", c->auth.retry_after, &rc);
 	put_u64(d, "table_order", c->guard_table_order, &rc);
-	put_u64(d, "list_prefixes_ipv4", ush_dp_sh.lists.n_v4, &rc);
-	put_u64(d, "list_prefixes_ipv6", ush_dp_sh.lists.n_v6, &rc);
-	put_str(d, "shed", shed_text[ush_dp_sh.shed_mode], &rc);
-	put_u64(d, "full_bursts", ush_dp_sh.shed_full_bursts, &rc);
-	put_u64(d, "rx_queue_fill", ush_dp_sh.shed_rxq_fill, &rc);
-	rte_spinlock_unlock(&tel.lock);
+	put_u64(d, "list_prefixes_ipv4", atomic_load(&ush_dp_sh.lists)->n_v4, &rc);
+	put_u64(d, "list_prefixes_ipv6", atomic_load(&ush_dp_sh.lists)->n_v6, &rc);
+	put_str(d, "shed", shed_text[atomic_load(&ush_dp_sh.shed_mode)], &rc);
+	put_u64(d, "full_bursts", atomic_load(&ush_dp_sh.shed_full_bursts), &rc);
+	put_u64(d, "rx_queue_fill", atomic_load(&ush_dp_sh.shed_rxq_fill), &rc);
+	tel_leave();
 	return rc;
 }
 

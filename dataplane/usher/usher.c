@@ -270,9 +270,13 @@ reload_credentials(const struct ush_dp_conf *conf)
 	USH_DP_LOG(INFO, "SIGHUP: %s reloaded, %u entries", conf->creds_file, ush_credtab_count(t));
 }
 
-/* The ban and rate tables of [protection]: only those a policy uses, seeded from getrandom. */
-static int
-setup_guard(const struct ush_dp_conf *conf, char *err, size_t errlen)
+/*
+ * The ban and rate tables of [protection]: only those a policy uses, seeded from getrandom.
+ * At start-up, and when "set" enables a policy live (the workers take the new table with the
+ * conf published after this: ush_auth.h).
+ */
+int
+ush_dp_guard_ensure(const struct ush_dp_conf *conf, char *err, size_t errlen)
 {
 	const struct ush_auth_conf *a = &conf->auth;
 	size_t size = ush_guard_table_size(conf->guard_table_order);
@@ -283,14 +287,14 @@ setup_guard(const struct ush_dp_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		return -EIO;
 	}
-	if (a->ban_src.threshold != 0 || a->ban_user.threshold != 0) {
+	if ((a->ban_src.threshold != 0 || a->ban_user.threshold != 0) && bans_mem == NULL) {
 		bans_mem = rte_zmalloc_socket("ush_bans", size, RTE_CACHE_LINE_SIZE, socket);
 		if (bans_mem == NULL)
 			goto out_nomem;
 		ush_dp_sh.auth.bans =
 			ush_guard_table_init(bans_mem, conf->guard_table_order, seed[0]);
 	}
-	if (a->rate.rate != 0) {
+	if (a->rate.rate != 0 && rates_mem == NULL) {
 		rates_mem = rte_zmalloc_socket("ush_rates", size, RTE_CACHE_LINE_SIZE, socket);
 		if (rates_mem == NULL)
 			goto out_nomem;
@@ -347,31 +351,37 @@ sweep_guard(const struct ush_dp_conf *conf)
  * [overload]: the drivers that count RX descriptors in use (rte_eth_rx_queue_count) say how
  * full the ring is; for the others (net_pcap, virtio, ...) full bursts in a row stand in.
  */
-static void
-setup_shed(const struct ush_dp_conf *conf)
+void
+ush_dp_shed_setup(const struct ush_dp_conf *conf)
 {
 	const struct ush_dp_port *p = &ush_dp_sh.port[USH_DP_OUTSIDE];
 	struct rte_eth_rxq_info qi;
+	uint8_t mode = USH_DP_SHED_OFF;
+	uint16_t fill16 = 0;
 
-	ush_dp_sh.shed_full_bursts = conf->shed_full_bursts;
-	ush_dp_sh.shed_mode = USH_DP_SHED_OFF;
-	if (!conf->shed)
+	/* each value is read alone by the workers: a burst mixing old and new is harmless */
+	atomic_store_explicit(&ush_dp_sh.shed_full_bursts, conf->shed_full_bursts,
+			      memory_order_relaxed);
+	if (!conf->shed) {
+		atomic_store_explicit(&ush_dp_sh.shed_mode, mode, memory_order_relaxed);
 		return;
-	ush_dp_sh.shed_mode = USH_DP_SHED_FULL_BURSTS;
+	}
+	mode = USH_DP_SHED_FULL_BURSTS;
 	if (rte_eth_rx_queue_count(p->port_id, 0) >= 0 &&
 	    rte_eth_rx_queue_info_get(p->port_id, 0, &qi) == 0 && qi.nb_desc > 0) {
-		ush_dp_sh.shed_mode = USH_DP_SHED_QUEUE_COUNT;
 		unsigned int fill = (unsigned int)qi.nb_desc * conf->shed_queue_fill / 100;
 
-		ush_dp_sh.shed_rxq_fill = (uint16_t)(fill > 0 ? fill : 1);
+		mode = USH_DP_SHED_QUEUE_COUNT;
+		fill16 = (uint16_t)(fill > 0 ? fill : 1);
+		atomic_store_explicit(&ush_dp_sh.shed_rxq_fill, fill16, memory_order_relaxed);
 		USH_DP_LOG(INFO,
 			   "overload: shedding new challenges when %u of %u RX descriptors "
 			   "are in use",
-			   ush_dp_sh.shed_rxq_fill, qi.nb_desc);
+			   fill16, qi.nb_desc);
 	} else if (conf->shed_full_bursts == 0) {
 		/* A full burst alone does not mean overload: a busy worker that keeps up sees
 		 * only full bursts. Without a queue count, shed only when told how to guess. */
-		ush_dp_sh.shed_mode = USH_DP_SHED_OFF;
+		mode = USH_DP_SHED_OFF;
 		USH_DP_LOG(INFO,
 			   "overload: port %u cannot count RX descriptors and "
 			   "[overload] full_bursts is 0: no shedding",
@@ -382,6 +392,7 @@ setup_shed(const struct ush_dp_conf *conf)
 			   "challenges after %u full bursts in a row",
 			   p->port_id, conf->shed_full_bursts);
 	}
+	atomic_store_explicit(&ush_dp_sh.shed_mode, mode, memory_order_relaxed);
 }
 
 /* Runs until a signal or --idle-exit stops the workers. */
@@ -395,7 +406,8 @@ management_loop(const struct ush_dp_conf *conf, const struct app_args *args,
 	while (!atomic_load(&ush_dp_stop)) {
 		uint64_t now, rx;
 
-		rte_delay_us_sleep(MGMT_PERIOD_US);
+		/* the control socket is served here, on this lcore, between the other duties */
+		ush_dp_ctl_wait(MGMT_PERIOD_US);
 		if (atomic_exchange(&reload_requested, false))
 			reload_credentials(conf);
 		if (atomic_exchange(&stats_requested, false)) {
@@ -555,7 +567,7 @@ main(int argc, char **argv)
 	for (unsigned int i = 0; i < conf.n_sip_ports; i++)
 		ush_dp_sh.sip_port_map[conf.sip_ports[i] >> 6] |= UINT64_C(1)
 								  << (conf.sip_ports[i] & 63);
-	ush_dp_sh.passthrough = conf.passthrough;
+	atomic_store_explicit(&ush_dp_sh.passthrough, conf.passthrough, memory_order_relaxed);
 	ush_dp_sh.reasm_max_flows = conf.reasm_max_flows;
 	ush_dp_sh.reasm_timeout_ms = conf.reasm_timeout_ms;
 	ush_dp_sh.tsc_hz = rte_get_tsc_hz();
@@ -577,10 +589,9 @@ main(int argc, char **argv)
 	ush_dp_sh.auth.nc = ush_nc_table_init(nc_mem, conf.nc_table_order);
 	if (ush_dp_sh.auth.nc == NULL)
 		rte_exit(EXIT_FAILURE, "nonce-count table initialisation failed\n");
-	if (setup_guard(&conf, err, sizeof(err)) < 0)
+	if (ush_dp_guard_ensure(&conf, err, sizeof(err)) < 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
-	if (ush_dp_lists_create(&ush_dp_sh.lists, conf.cidrs, conf.n_cidrs, (int)rte_socket_id(),
-				err, sizeof(err)) < 0)
+	if (ush_dp_lists_swap(conf.cidrs, conf.n_cidrs, err, sizeof(err)) < 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	if (conf.creds_file[0] == '\0')
 		USH_DP_LOG(WARNING, "no [credentials] file: every request will be challenged and "
@@ -610,7 +621,7 @@ main(int argc, char **argv)
 		ush_dp_port_close(&ush_dp_sh.port[USH_DP_OUTSIDE]);
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	}
-	setup_shed(&conf);
+	ush_dp_shed_setup(&conf);
 #ifdef RTE_LIB_PDUMP
 	/* dpdk-dumpcap / dpdk-pdump attach through EAL multi-process: no shared config, no IPC */
 	if (rte_pdump_init() != 0)
@@ -643,6 +654,8 @@ main(int argc, char **argv)
 
 	if (ush_dp_telemetry_init(&conf, workers, n_workers) < 0)
 		rte_exit(EXIT_FAILURE, "telemetry commands cannot be registered\n");
+	if (ush_dp_ctl_init(&conf, &dconf, workers, n_workers, err, sizeof(err)) < 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
 	USH_DP_LOG(INFO,
 		   "protection: source ban %u failures/%u s for %u s, user ban %u/%u s for %u s "
 		   "(%s), rate %u/s burst %u (%s), block/allow lists: %u IPv4 and %u IPv6 prefixes",
@@ -652,7 +665,7 @@ main(int argc, char **argv)
 		   conf.auth.deny_action == USH_AUTH_DENY_DROP ? "drop" : "403",
 		   conf.auth.rate.rate, conf.auth.rate.burst,
 		   conf.auth.rate_action == USH_AUTH_DENY_DROP ? "drop" : "503",
-		   ush_dp_sh.lists.n_v4, ush_dp_sh.lists.n_v6);
+		   atomic_load(&ush_dp_sh.lists)->n_v4, atomic_load(&ush_dp_sh.lists)->n_v6);
 	USH_DP_LOG(INFO,
 		   "realm \"%s\", algorithms %s, %u credential entries, %u worker(s), "
 		   "outside port %u, inside port %u",
@@ -666,6 +679,8 @@ main(int argc, char **argv)
 	USH_DP_LOG(INFO, "stopping: waiting for the workers");
 
 	rte_eal_mp_wait_lcore();
+	/* after the workers: it frees what was published through the socket */
+	ush_dp_ctl_close();
 #ifdef RTE_LIB_PDUMP
 	rte_pdump_uninit();
 #endif
@@ -698,7 +713,7 @@ main(int argc, char **argv)
 	rte_free(nc_mem);
 	rte_free(bans_mem);
 	rte_free(rates_mem);
-	ush_dp_lists_free(&ush_dp_sh.lists);
+	ush_dp_lists_release();
 	ush_dp_conf_free(&conf);
 	explicit_bzero(&ush_dp_sh.auth.keys, sizeof(ush_dp_sh.auth.keys));
 	for (unsigned int d = 0; d < USH_DP_NPORTS; d++)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -62,7 +63,13 @@ enum ush_dp_list_src {
 	USH_DP_LIST_ALLOW,
 	USH_DP_LIST_ALLOW_FILE,
 	USH_DP_LIST_NSRC,
+	USH_DP_LIST_LIVE = USH_DP_LIST_NSRC, /**< added through the control socket (list.add) */
 };
+
+/** Keys of the configuration table (config.c), an upper bound for per-key arrays. */
+#define USH_DP_CONF_KEYS_MAX 48
+/** Longest value of a key (rte_cfgfile's CFG_VALUE_LEN, NUL included). */
+#define USH_DP_CONF_VALUE_MAX 256
 
 /** One prefix of the block or allow list, as read from the configuration. */
 struct ush_dp_cidr {
@@ -140,6 +147,14 @@ struct ush_dp_conf {
 
 	/* [log] */
 	uint32_t log_level; /**< RTE_LOG_* */
+
+	/* [control] */
+	char ctl_socket[USH_DP_PATH_MAX]; /**< "" = no control socket */
+	char ctl_group[64];               /**< "" = root only */
+	char node[64];                    /**< "" = the host name */
+
+	/** The text of each key given as a parser function's input (ush_dp_conf_get()). */
+	char raw[USH_DP_CONF_KEYS_MAX][USH_DP_CONF_VALUE_MAX];
 };
 
 /**
@@ -154,6 +169,41 @@ ush_dp_conf_load(struct ush_dp_conf *conf, const char *path, const char *const *
 /** Free what ush_dp_conf_load() allocated (the [lists] prefixes). */
 void
 ush_dp_conf_free(struct ush_dp_conf *conf);
+
+/**
+ * Apply one key to conf (a copy of the running configuration), through the same parser as
+ * the file, for the control socket's "set". Needs no EAL.
+ * @param name  "section.key"
+ * @param err   the message the file would give for this value, less its "file:line: "
+ * @return 0, -ENOENT (no such key), -EPERM (the key needs a restart), -EINVAL (bad value).
+ */
+int
+ush_dp_conf_set(struct ush_dp_conf *conf, const char *name, const char *value, char *err,
+		size_t errlen);
+
+/** Number of configuration keys (for ush_dp_conf_get()). */
+unsigned int
+ush_dp_conf_nkeys(void);
+
+/**
+ * The i-th key of the table: its "section.key" name, its value in conf as text, whether
+ * "set" may change it while running.
+ * @return 0, or -ENOENT past the last key.
+ */
+int
+ush_dp_conf_get(const struct ush_dp_conf *conf, unsigned int i, char *name, size_t nlen,
+		char *value, size_t vlen, bool *live);
+
+/** Index of key "section.key" for ush_dp_conf_get(), or -ENOENT. */
+int
+ush_dp_conf_find(const char *name);
+
+/**
+ * Parse a prefix as [lists] does ("192.0.2.0/24", "2001:db8::/32", an address alone).
+ * @return 0, or -EINVAL with msg set.
+ */
+int
+ush_dp_cidr_parse(const char *text, struct ush_dp_cidr *c, char *msg, size_t len);
 
 struct rte_lpm;
 struct rte_lpm6;
@@ -202,7 +252,7 @@ struct ush_dp_port {
 struct ush_dp_shared {
 	struct ush_dp_port port[USH_DP_NPORTS];
 	uint64_t sip_port_map[65536 / 64]; /**< bit per UDP destination port */
-	uint8_t passthrough;
+	_Atomic uint8_t passthrough; /**< [policy] passthrough: live, read relaxed per packet */
 	uint32_t reasm_max_flows;  /**< [reassembly], per worker */
 	uint32_t reasm_timeout_ms;
 	/**
@@ -215,10 +265,15 @@ struct ush_dp_shared {
 	uint64_t tsc_hz;
 	struct rte_rcu_qsbr *rcu;
 	struct ush_auth_shared auth;
-	struct ush_dp_lists lists;
-	uint8_t shed_mode;         /**< enum ush_dp_shed_mode */
-	uint16_t shed_full_bursts; /**< USH_DP_SHED_FULL_BURSTS: full bursts in a row */
-	uint16_t shed_rxq_fill;    /**< USH_DP_SHED_QUEUE_COUNT: descriptors in use */
+	/**
+	 * The block and allow lists in force: swapped whole by the control socket (list.add,
+	 * list.del), freed after an RCU grace period; workers load the pointer once per burst.
+	 */
+	const struct ush_dp_lists *_Atomic lists;
+	/* [overload], live: each read relaxed, a burst may see a mix of old and new values */
+	_Atomic uint8_t shed_mode;          /**< enum ush_dp_shed_mode */
+	_Atomic uint16_t shed_full_bursts;  /**< USH_DP_SHED_FULL_BURSTS: full bursts in a row */
+	_Atomic uint16_t shed_rxq_fill;     /**< USH_DP_SHED_QUEUE_COUNT: descriptors in use */
 };
 
 /** The one shared state of the process (usher.c). */
@@ -291,6 +346,16 @@ ush_dp_lists_create(struct ush_dp_lists *l, const struct ush_dp_cidr *v, unsigne
 		    int socket, char *err, size_t errlen);
 void
 ush_dp_lists_free(struct ush_dp_lists *l);
+/**
+ * Build lists from v and publish them to the workers; the lists in force before are freed
+ * after an RCU grace period (main lcore; the first call, before workers, publishes only).
+ * @return 0, or -errno with err filled (the lists in force are kept).
+ */
+int
+ush_dp_lists_swap(const struct ush_dp_cidr *v, unsigned int n, char *err, size_t errlen);
+/** Free the lists in force (at exit, workers stopped). */
+void
+ush_dp_lists_release(void);
 void
 ush_dp_lists_lookup(const struct ush_dp_lists *l, struct ush_auth_pkt *lanes, unsigned int n);
 
@@ -304,19 +369,25 @@ static inline bool
 ush_dp_overloaded(struct ush_dp_worker *w, uint16_t n)
 {
 	const struct ush_dp_shared *sh = w->sh;
+	uint8_t mode;
 	int used;
 
-	if (likely(n < USH_DP_BURST) || sh->shed_mode == USH_DP_SHED_OFF) {
+	if (likely(n < USH_DP_BURST)) {
 		w->full_run = 0;
 		return false;
 	}
-	if (sh->shed_mode == USH_DP_SHED_QUEUE_COUNT) {
+	mode = atomic_load_explicit(&sh->shed_mode, memory_order_relaxed);
+	if (mode == USH_DP_SHED_OFF) {
+		w->full_run = 0;
+		return false;
+	}
+	if (mode == USH_DP_SHED_QUEUE_COUNT) {
 		used = rte_eth_rx_queue_count(sh->port[USH_DP_OUTSIDE].port_id, w->id);
-		return used >= (int)sh->shed_rxq_fill;
+		return used >= (int)atomic_load_explicit(&sh->shed_rxq_fill, memory_order_relaxed);
 	}
 	if (w->full_run < UINT16_MAX)
 		w->full_run++;
-	return w->full_run >= sh->shed_full_bursts;
+	return w->full_run >= atomic_load_explicit(&sh->shed_full_bursts, memory_order_relaxed);
 }
 
 /** Mark every lane of an overloaded burst: the pipeline sheds new challenges first. */
@@ -326,6 +397,41 @@ ush_dp_shed(struct ush_auth_pkt *lanes, unsigned int n)
 	for (unsigned int i = 0; i < n; i++)
 		lanes[i].flags |= USH_AUTH_PKT_SHED;
 }
+
+/* usher.c: what a live configuration change needs besides the pipeline's conf */
+/** [overload] from conf into ush_dp_sh (start-up, and "set" of an [overload] key). */
+void
+ush_dp_shed_setup(const struct ush_dp_conf *conf);
+/**
+ * Allocate the [protection] tables conf needs and the process lacks (a policy enabled live).
+ * @return 0, or -ENOMEM with err filled.
+ */
+int
+ush_dp_guard_ensure(const struct ush_dp_conf *conf, char *err, size_t errlen);
+
+/* control.c: the control socket ([control], include/usher_ctl.h) */
+/**
+ * Open the control socket of [control] socket, if any (after the workers were created).
+ * conf is the running configuration: "set" updates it in place.
+ * @return 0, or -errno with err filled.
+ */
+int
+ush_dp_ctl_init(struct ush_dp_conf *conf, const struct ush_digest_conf *dconf,
+		struct ush_dp_worker *const *w, unsigned int n, char *err, size_t errlen);
+/**
+ * The main lcore's wait of one management period: serves the control socket meanwhile
+ * (without one, sleeps). Returns after at most period_us.
+ */
+void
+ush_dp_ctl_wait(unsigned int period_us);
+/** Close every connection (aborting a credentials transfer) and the socket. */
+void
+ush_dp_ctl_close(void);
+/**
+ * The running configuration is read by telemetry (its own thread) and written by "set" (the
+ * main lcore): both hold this lock meanwhile.
+ */
+extern pthread_mutex_t ush_dp_conf_lock;
 
 /* telemetry.c */
 int

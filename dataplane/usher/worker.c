@@ -122,7 +122,8 @@ send_one(struct ush_dp_worker *w, struct ush_dp_txbuf *b, struct rte_mbuf *m)
 static inline uint8_t
 passthrough(const struct ush_dp_shared *sh, uint8_t ctr, uint8_t *kind)
 {
-	if (likely(sh->passthrough == USH_DP_PASS_FORWARD)) {
+	if (likely(atomic_load_explicit(&sh->passthrough, memory_order_relaxed) ==
+		   USH_DP_PASS_FORWARD)) {
 		*kind = PKT_FWD;
 		return ctr;
 	}
@@ -1017,7 +1018,8 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 		rte_ip_frag_free_death_row(w->frag_dr, USH_DP_PREFETCH);
 	if (n_lanes > 0) {
 		/* facts the pipeline decides on: [lists] (lists.c) and [overload] */
-		ush_dp_lists_lookup(&w->sh->lists, lanes, n_lanes);
+		ush_dp_lists_lookup(atomic_load_explicit(&w->sh->lists, memory_order_acquire),
+				    lanes, n_lanes);
 		if (ush_dp_overloaded(w, n))
 			ush_dp_shed(lanes, n_lanes);
 		ush_auth_process_burst(w->auth, lanes, n_lanes, now_seconds(w->sh, tsc));
@@ -1122,7 +1124,7 @@ ush_dp_worker_main(void *arg)
 		n = rte_eth_rx_burst(in_port, q, pkts, USH_DP_BURST);
 		if (n > 0)
 			inside_burst(w, pkts, n);
-		/* no reference to the credential table survives this point */
+		/* no reference to the credential table, nonce keys or lists survives this point */
 		rte_rcu_qsbr_quiescent(sh->rcu, w->id);
 	}
 

@@ -10,6 +10,7 @@
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -714,5 +715,208 @@ Test(guard, overload_sheds_new_challenges_but_verifies_credentials)
 	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM, NOW);
 	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK);
 	next_flags = 0;
+	free(m);
+}
+
+/* Live changes: published confs, rotated nonce keys, ban events (usher's control socket). */
+
+TestSuite(live, .init = setup_guarded, .fini = teardown_pipeline);
+
+static struct ush_auth_conf
+conf_now(void)
+{
+	struct ush_auth_conf c = {
+		.realm = REALM,
+		.algos = {USH_ALGO_SHA256, USH_ALGO_MD5, USH_ALGO_SHA512_256},
+		.n_algos = 3,
+		.qop_mask = 1u << USH_QOP_AUTH,
+		.accept_no_qop = true,
+		.nonce_lifetime = 300,
+		.tag_prefix = "ush-",
+		.ban_src = guard_conf.ban_src,
+		.ban_user = guard_conf.ban_user,
+		.rate = guard_conf.rate,
+		.retry_after = guard_conf.retry_after,
+	};
+	return c;
+}
+
+Test(live, published_conf_is_taken_at_the_next_burst)
+{
+	struct ush_auth_conf c = conf_now();
+	char *m = register_msg("");
+
+	run(m, NOW);
+	cr_assert_not_null(strstr(reply, "algorithm=SHA-512-256"));
+	c.algos[0] = USH_ALGO_MD5;
+	c.n_algos = 1;
+	c.challenge_code = USH_AUTH_CODE_407;
+	cr_assert_null(ush_auth_conf_publish(&sh, &c), "nothing published before");
+	cr_assert_eq(atomic_load(&sh.conf_gen), 1u);
+	run(m, NOW);
+	cr_assert(strncmp(reply, "SIP/2.0 407 ", 12) == 0, "%s", reply);
+	cr_assert_not_null(strstr(reply, "algorithm=MD5"));
+	cr_assert_null(strstr(reply, "algorithm=SHA-256"), "%s", reply);
+	/* the worker holds a copy: the published conf may go once it was taken */
+	memset(&c, 0, sizeof(c));
+	run(m, NOW);
+	cr_assert_not_null(strstr(reply, "algorithm=MD5"));
+	free(m);
+}
+
+Test(live, nonce_lifetime_and_realm_change_live)
+{
+	struct ush_auth_conf c = conf_now();
+	char nonce[USH_NONCE_LEN + 1];
+	struct ush_auth_pkt p;
+
+	fresh_nonce("MD5", nonce);
+	c.nonce_lifetime = 10;
+	ush_auth_conf_publish(&sh, &c);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000001", "sip:" REALM,
+		     NOW + 11);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_STALE, "a shorter lifetime applies at once");
+	strcpy(c.realm, "other.example");
+	ush_auth_conf_publish(&sh, &c);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", nonce, "00000002", "sip:" REALM, NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NO_CREDS, "credentials for the old realm");
+	cr_assert_not_null(strstr(reply, "realm=\"other.example\""), "%s", reply);
+}
+
+Test(live, fixed_keys_refused)
+{
+	struct ush_auth_conf old = conf_now(), c = conf_now();
+	char why[128];
+
+	cr_assert_eq(ush_auth_conf_live_ok(&old, &c, why, sizeof(why)), 0);
+	strcpy(c.tag_prefix, "zz");
+	cr_assert_eq(ush_auth_conf_live_ok(&old, &c, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "auth.tag_prefix cannot change while running: restart usher");
+	cr_assert_eq(ush_auth_worker_reconf(w, &c), -EINVAL);
+	c = conf_now();
+	c.sess_binary_ha1 = true;
+	cr_assert_eq(ush_auth_conf_live_ok(&old, &c, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "auth.sess_binary_ha1 cannot change while running: restart usher");
+	c = conf_now();
+	c.n_algos = 0;
+	cr_assert_eq(ush_auth_conf_live_ok(&old, &c, why, sizeof(why)), -EINVAL);
+	/* an empty prefix is the default "ush-": no change */
+	c = conf_now();
+	c.tag_prefix[0] = '\0';
+	cr_assert_eq(ush_auth_conf_live_ok(&old, &c, NULL, 0), 0);
+	/* a refused reconf leaves the worker as it was */
+	run_auth(EVP_md5(), "MD5", "alice", "secret", "x", "00000001", "sip:" REALM, NOW);
+	cr_assert_not_null(strstr(reply, "algorithm=SHA-512-256"));
+}
+
+Test(live, enabling_a_ban_policy_live)
+{
+	struct ush_auth_conf c = conf_now();
+	char nonce[USH_NONCE_LEN + 1];
+	char *m;
+
+	c.ban_src.threshold = 1;
+	ush_auth_conf_publish(&sh, &c);
+	m = challenge_nonce(nonce);
+	cr_assert_eq(run_auth(EVP_md5(), "MD5", "carol", "x", nonce, "00000001", "sip:" REALM, NOW)
+			     .event,
+		     USH_CTR_BAN_STARTED, "one failure bans now");
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_DENY_BANNED);
+	free(m);
+}
+
+Test(live, rotated_keys_keep_old_nonces_valid_as_previous)
+{
+	static const uint8_t s2[20] = "another secret, 20b";
+	static const uint8_t s1[32] = "0123456789abcdef0123456789abcdef";
+	struct ush_nonce_keys *k = calloc(1, sizeof(*k));
+	struct ush_digest_ctx *ctx = ush_digest_ctx_create(NULL);
+	char old_nonce[USH_NONCE_LEN + 1], new_nonce[USH_NONCE_LEN + 1];
+	struct ush_auth_pkt p;
+
+	cr_assert(k != NULL && ctx != NULL);
+	cr_assert_eq(ush_auth_keys_current(&sh), &sh.keys);
+	fresh_nonce("MD5", old_nonce);
+	/* kid 2 current, the start-up secret (kid 1) previous */
+	cr_assert_eq(ush_nonce_keys_init(ctx, k, 2, s2, sizeof(s2), 1, s1, sizeof(s1)), 0);
+	cr_assert_null(ush_auth_keys_publish(&sh, k), "the start-up keys were in force");
+	cr_assert_eq(ush_auth_keys_current(&sh), k);
+	fresh_nonce("MD5", new_nonce);
+	cr_assert_neq(strcmp(old_nonce, new_nonce), 0);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", old_nonce, "00000001", "sip:" REALM,
+		     NOW);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "made under kid 1, checked as previous");
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", new_nonce, "00000001", "sip:" REALM,
+		     NOW);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK);
+	/* kid 1 dropped: its nonces are invalid now */
+	cr_assert_eq(ush_nonce_keys_init(ctx, k, 3, s2, sizeof(s2), 2, s2, sizeof(s2)), 0);
+	p = run_auth(EVP_md5(), "MD5", "alice", "secret", old_nonce, "00000002", "sip:" REALM,
+		     NOW);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NONCE_INVALID);
+	cr_assert_eq(ush_auth_keys_publish(&sh, NULL), k);
+	ush_digest_ctx_free(ctx);
+	free(k);
+}
+
+Test(live, ban_events_name_the_source_and_the_user)
+{
+	struct ush_auth_ban_event ev[8];
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = challenge_nonce(nonce);
+	struct ush_guard_src gs = {.af = AF_INET};
+	uint64_t lost = 0;
+
+	cr_assert_eq(ush_auth_ban_events_take(w, ev, 8, &lost), 0u);
+	run_auth(EVP_md5(), "MD5", "alice", "x", nonce, "00000001", "sip:" REALM, NOW);
+	run_auth(EVP_md5(), "MD5", "alice", "y", nonce, "00000001", "sip:" REALM, NOW + 1);
+	cr_assert_eq(ush_auth_ban_events_take(w, ev, 8, &lost), 1u);
+	cr_assert_eq(ev[0].kind, USH_AUTH_BAN_USER);
+	cr_assert_eq(ev[0].user_len, 5);
+	cr_assert(memcmp(ev[0].user, "alice", 5) == 0);
+	cr_assert_eq(ev[0].time, NOW + 1);
+	cr_assert_eq(ev[0].src.af, AF_INET);
+	inet_pton(AF_INET, "198.51.100.23", gs.addr);
+	cr_assert(memcmp(ev[0].src.addr, gs.addr, 4) == 0);
+	cr_assert_eq(ev[0].key, ush_guard_key(sh.bans, &gs, "alice", 5));
+	run_auth(EVP_md5(), "MD5", "bob", "z", nonce, "00000001", "sip:" REALM, NOW + 2);
+	cr_assert_eq(ush_auth_ban_events_take(w, ev, 8, &lost), 1u);
+	cr_assert_eq(ev[0].kind, USH_AUTH_BAN_SOURCE, "third failure from the source");
+	cr_assert_eq(ev[0].user_len, 0);
+	cr_assert_eq(ev[0].key, ush_guard_key(sh.bans, &gs, NULL, 0));
+	cr_assert_eq(lost, 0u);
+	free(m);
+}
+
+Test(live, ban_event_ring_overflow_counts_lost)
+{
+	struct ush_auth_ban_event ev[USH_AUTH_BAN_EVENTS];
+	struct ush_auth_conf c = conf_now();
+	char nonce[USH_NONCE_LEN + 1];
+	char *m = challenge_nonce(nonce);
+	uint64_t lost = 0;
+	unsigned int n;
+
+	/* each source bans itself at its first failure: one event per source */
+	c.ban_src.threshold = 1;
+	c.ban_user.threshold = 0;
+	c.rate.rate = 0;
+	ush_auth_conf_publish(&sh, &c);
+	for (unsigned int k = 0; k < USH_AUTH_BAN_EVENTS + 5; k++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "10.1.%u.%u", k / 200, k % 200 + 1);
+		next_src = src;
+		cr_assert_eq(run_auth(EVP_md5(), "MD5", "alice", "x", nonce, "00000001",
+				      "sip:" REALM, NOW)
+				     .event,
+			     USH_CTR_BAN_STARTED);
+	}
+	next_src = "198.51.100.23";
+	n = ush_auth_ban_events_take(w, ev, USH_AUTH_BAN_EVENTS, &lost);
+	cr_assert_eq(n, USH_AUTH_BAN_EVENTS);
+	cr_assert_eq(lost, 5u);
+	cr_assert_eq(ev[0].src.addr[3], 1);
+	cr_assert_eq(ush_auth_ban_events_take(w, ev, USH_AUTH_BAN_EVENTS, &lost), 0u);
 	free(m);
 }

@@ -425,3 +425,144 @@ Test(credtab, two_hundred_thousand_users, .timeout = 30)
 	cr_log_info("200k users: load %.3f s, 600k lookups %.3f s", load_s, lookup_s);
 	cr_assert_lt(load_s + lookup_s, 2.0, "load %.3f s + lookups %.3f s", load_s, lookup_s);
 }
+
+/* Live changes: delete, clone, walk. */
+
+struct walk {
+	unsigned int n;
+	unsigned int per_hash[USH_HASH_COUNT];
+	unsigned int stop_at;
+};
+
+static int
+walk_fn(void *arg, const char *user, size_t user_len, const char *realm, size_t realm_len,
+	enum ush_hash hash, const uint8_t *ha1)
+{
+	struct walk *wk = arg;
+	const uint8_t *x = ush_credtab_lookup(tab, user, user_len, realm, realm_len, hash);
+
+	cr_assert(x == ha1, "the walk gives the table's own HA1");
+	wk->n++;
+	wk->per_hash[hash]++;
+	return wk->stop_at != 0 && wk->n == wk->stop_at ? 42 : 0;
+}
+
+static void
+set_user(struct ush_credtab *t, const char *user, const char *realm, enum ush_hash h, int rc)
+{
+	uint8_t ha1[32];
+
+	ref_ha1(h, user, realm, "pw", ha1);
+	cr_assert_eq(ush_credtab_set(t, user, strlen(user), realm, strlen(realm), h, ha1), rc,
+		     "set %s", user);
+}
+
+Test(credtab, delete_keeps_every_other_entry_reachable)
+{
+	char u[32];
+	uint8_t ha1[32];
+
+	tab = ush_credtab_create(600);
+	cr_assert_not_null(tab);
+	/* enough users that probes chain: deletions must shift the chains back */
+	for (unsigned int i = 0; i < 600; i++) {
+		snprintf(u, sizeof(u), "user%u", i);
+		set_user(tab, u, "r", USH_HASH_MD5, 0);
+	}
+	for (unsigned int i = 0; i < 600; i += 3) {
+		snprintf(u, sizeof(u), "user%u", i);
+		cr_assert_eq(ush_credtab_del(tab, u, strlen(u), "r", 1), 0);
+		cr_assert_eq(ush_credtab_del(tab, u, strlen(u), "r", 1), -ENOENT);
+	}
+	cr_assert_eq(ush_credtab_count(tab), 400u);
+	for (unsigned int i = 0; i < 600; i++) {
+		snprintf(u, sizeof(u), "user%u", i);
+		if (i % 3 == 0) {
+			cr_assert_null(lookup(u, "r", USH_HASH_MD5), "%s deleted", u);
+			continue;
+		}
+		ref_ha1(USH_HASH_MD5, u, "r", "pw", ha1);
+		cr_assert_not_null(lookup(u, "r", USH_HASH_MD5), "%s kept", u);
+		cr_assert(memcmp(lookup(u, "r", USH_HASH_MD5), ha1, 16) == 0);
+	}
+	cr_assert_eq(ush_credtab_del(tab, "", 0, "r", 1), -EINVAL);
+	/* the room deleted users left is usable again */
+	for (unsigned int i = 0; i < 200; i++) {
+		snprintf(u, sizeof(u), "new%u", i);
+		set_user(tab, u, "r", USH_HASH_SHA256, 0);
+	}
+	cr_assert_eq(ush_credtab_count(tab), 600u);
+	set_user(tab, "one-too-many", "r", USH_HASH_MD5, -ENOSPC);
+}
+
+Test(credtab, clone_copies_grows_and_compacts)
+{
+	struct ush_credtab *c;
+	struct walk wk = {0};
+	char u[32];
+
+	tab = ush_credtab_create(4);
+	cr_assert_not_null(tab);
+	set_user(tab, "alice", "a.example", USH_HASH_MD5, 0);
+	set_user(tab, "alice", "a.example", USH_HASH_SHA256, 0);
+	set_user(tab, "bob", "b.example", USH_HASH_SHA512_256, 0);
+	set_user(tab, "carol", "a.example", USH_HASH_MD5, 0);
+	cr_assert_eq(ush_credtab_del(tab, "bob", 3, "b.example", 9), 0);
+	errno = 0;
+	cr_assert_null(ush_credtab_clone(tab, 1));
+	cr_assert_eq(errno, EINVAL);
+	c = ush_credtab_clone(tab, 100);
+	cr_assert_not_null(c);
+	cr_assert_eq(ush_credtab_capacity(c), 100u);
+	cr_assert_eq(ush_credtab_count(c), 2u);
+	/* the copy is independent of the original */
+	cr_assert_eq(ush_credtab_del(tab, "alice", 5, "a.example", 9), 0);
+	ush_credtab_free(tab);
+	tab = c;
+	expect_ha1(USH_HASH_MD5, "alice", "a.example", "pw");
+	expect_ha1(USH_HASH_SHA256, "alice", "a.example", "pw");
+	expect_ha1(USH_HASH_MD5, "carol", "a.example", "pw");
+	cr_assert_null(lookup("bob", "b.example", USH_HASH_SHA512_256));
+	cr_assert_null(lookup("carol", "a.example", USH_HASH_SHA256));
+	for (unsigned int i = 0; i < 98; i++) {
+		snprintf(u, sizeof(u), "u%u", i);
+		set_user(tab, u, "a.example", USH_HASH_MD5, 0);
+	}
+	cr_assert_eq(ush_credtab_foreach(tab, walk_fn, &wk), 0);
+	cr_assert_eq(wk.n, 101u);
+	cr_assert_eq(wk.per_hash[USH_HASH_MD5], 100u);
+	cr_assert_eq(wk.per_hash[USH_HASH_SHA256], 1u);
+	wk = (struct walk){.stop_at = 7};
+	cr_assert_eq(ush_credtab_foreach(tab, walk_fn, &wk), 42, "fn's value stops the walk");
+	cr_assert_eq(wk.n, 7u);
+}
+
+Test(credtab, arena_full_after_churn_is_enospc_and_clone_fixes_it)
+{
+	char u[USH_CRED_USER_MAX + 1], r[USH_CRED_REALM_MAX + 1];
+	struct ush_credtab *c;
+	unsigned int i;
+	int rc = 0;
+
+	memset(u, 'u', USH_CRED_USER_MAX);
+	u[USH_CRED_USER_MAX] = '\0';
+	tab = ush_credtab_create(2);
+	cr_assert_not_null(tab);
+	/* longest names, each realm distinct: every set uses the most arena, delete frees none */
+	for (i = 0; i < 10 && rc == 0; i++) {
+		memset(r, 'a' + (int)i, USH_CRED_REALM_MAX);
+		r[USH_CRED_REALM_MAX] = '\0';
+		uint8_t ha1[16] = {0};
+
+		rc = ush_credtab_set(tab, u, strlen(u), r, strlen(r), USH_HASH_MD5, ha1);
+		if (rc == 0)
+			cr_assert_eq(ush_credtab_del(tab, u, strlen(u), r, strlen(r)), 0);
+	}
+	cr_assert_eq(rc, -ENOSPC, "the arena filled after %u rounds", i);
+	cr_assert_eq(ush_credtab_count(tab), 0u);
+	c = ush_credtab_clone(tab, 2);
+	cr_assert_not_null(c);
+	ush_credtab_free(tab);
+	tab = c;
+	set_user(tab, "x", "y", USH_HASH_MD5, 0);
+}

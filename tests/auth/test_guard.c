@@ -619,3 +619,31 @@ Test(guard, stats_and_sweep)
 	ush_guard_table_sweep(t, 3600, 60);
 	cr_assert_not(ush_guard_banned(t, &c, key4(t, 0x0a0a0200), 65536 + 5));
 }
+
+Test(guard, ban_left_and_clear_bans)
+{
+	struct ush_guard_table *t = table(8);
+	struct ush_guard_ban_conf c = {.threshold = 2, .window = 60, .ban_time = 100};
+	uint64_t a = key4(t, 0x0a000001), b = key4(t, 0x0a000002), d = key4(t, 0x0a000003);
+
+	cr_assert_eq(ush_guard_ban_left(t, &c, a, 10), 0u);
+	ush_guard_fail(t, &c, a, 10);
+	cr_assert(ush_guard_fail(t, &c, a, 10));
+	ush_guard_fail(t, &c, b, 20);
+	cr_assert(ush_guard_fail(t, &c, b, 20));
+	ush_guard_fail(t, &c, d, 20); /* one failure: counted, not banned */
+	cr_assert_eq(ush_guard_ban_left(t, &c, a, 10), 100u);
+	cr_assert_eq(ush_guard_ban_left(t, &c, a, 50), 60u);
+	cr_assert_eq(ush_guard_ban_left(t, &c, b, 50), 70u);
+	cr_assert_eq(ush_guard_ban_left(t, &c, d, 50), 0u);
+	/* at 115 a's ban has expired (not swept): cleared, not counted */
+	cr_assert_eq(ush_guard_table_clear_bans(t, 115, c.ban_time), 1u);
+	cr_assert_not(ush_guard_banned(t, &c, b, 115));
+	cr_assert_eq(used_slots(t, &c, 115, NULL), 1, "the count of d survives");
+	cr_assert(ush_guard_fail(t, &c, d, 21), "second failure of d bans");
+	cr_assert_eq(ush_guard_table_clear_bans(t, 21, c.ban_time), 1u);
+	cr_assert_eq(ush_guard_table_clear_bans(t, 21, c.ban_time), 0u);
+	struct ush_guard_ban_conf off = {0};
+
+	cr_assert_eq(ush_guard_ban_left(t, &off, a, 10), 0u, "a disabled policy bans no one");
+}
