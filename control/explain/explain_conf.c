@@ -31,7 +31,8 @@ copy_lists(const struct ush_dp_conf *c, struct ush_explain_setup *s)
 }
 
 int
-ush_explain_conf_load(const char *path, struct ush_explain_setup *s, char *err, size_t errlen)
+ush_explain_conf_load(const char *path, const char *const *overrides, unsigned int n_overrides,
+		      struct ush_explain_setup *s, char *err, size_t errlen)
 {
 	static struct ush_dp_conf conf; /* large (paths, lists): not on the stack */
 	char msg[USH_DP_PATH_MAX + 64];
@@ -39,7 +40,8 @@ ush_explain_conf_load(const char *path, struct ush_explain_setup *s, char *err, 
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = ush_dp_conf_load(&conf, path, NULL, 0, err, errlen);
+	/* usher's own reader applies the overrides: same keys, values and messages as usher */
+	rc = ush_dp_conf_load(&conf, path, overrides, n_overrides, err, errlen);
 	if (rc < 0)
 		return rc;
 	s->auth = conf.auth;

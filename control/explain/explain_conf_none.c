@@ -11,8 +11,11 @@
 #include "explain_priv.h"
 
 int
-ush_explain_conf_load(const char *path, struct ush_explain_setup *s, char *err, size_t errlen)
+ush_explain_conf_load(const char *path, const char *const *overrides, unsigned int n_overrides,
+		      struct ush_explain_setup *s, char *err, size_t errlen)
 {
+	(void)overrides;
+	(void)n_overrides;
 	memset(s, 0, sizeof(*s));
 	snprintf(err, errlen,
 		 "%s: --config is not available: usher-explain was built without DPDK "

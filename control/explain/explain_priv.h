@@ -65,6 +65,8 @@ struct ush_explain_opts {
 	const char *password; /**< --password: check every response with this password */
 	const char *ha1_hex;  /**< --ha1: check every response with this HA1 (hex) */
 	const char *config;   /**< --config: decide on every message like a worker */
+	const char **overrides;	  /**< --set section.key=value, in order (usher's --set) */
+	unsigned int n_overrides; /**< entries of overrides */
 	uint32_t now;	      /**< --now: clock of raw messages (default: time of the run) */
 	struct ush_reply_source raw_src; /**< --src: source of raw messages */
 	bool multi;	      /**< more than one FILE: name it on each verdict line */
@@ -210,13 +212,16 @@ struct ush_explain_verdict {
 struct ush_explain_engine;
 
 /**
- * Read @p path with usher's configuration reader and load its credentials file and nonce
- * secret file. Without DPDK (-Ddpdk=disabled) always fails with -ENOTSUP.
- * @param err  "file:line: message" on error
+ * Read @p path with usher's configuration reader, apply the overrides after the file exactly
+ * as usher's `--set section.key=value` (same parser, same messages), and load the
+ * credentials file and nonce secret file the result names. Without DPDK (-Ddpdk=disabled)
+ * always fails with -ENOTSUP.
+ * @param overrides    n_overrides "section.key=value" strings, applied in order
+ * @param err  "file:line: message", or "--set section.key=value: message", on error
  * @return 0, or a negative errno (err filled).
  */
-int ush_explain_conf_load(const char *path, struct ush_explain_setup *s, char *err,
-			  size_t errlen);
+int ush_explain_conf_load(const char *path, const char *const *overrides, unsigned int n_overrides,
+			  struct ush_explain_setup *s, char *err, size_t errlen);
 
 /** Free and wipe what a setup holds (credentials, secret, prefixes). */
 void ush_explain_setup_free(struct ush_explain_setup *s);

@@ -29,6 +29,11 @@ enum {
 	EXIT_USAGE = 2,	   /* bad usage or an unreadable input */
 };
 
+/* Long options without a short form. */
+enum {
+	OPT_SET = 0x100,
+};
+
 /*
  * The magic number is read before we know what the input is; a pipe cannot seek back, so a
  * capture is handed to libpcap through a stream that replays those bytes, then the rest.
@@ -199,7 +204,8 @@ setup_engine(struct ush_explain_ctx *ctx)
 	char err[4096];
 	int rc;
 
-	rc = ush_explain_conf_load(ctx->opts.config, &setup, err, sizeof(err));
+	rc = ush_explain_conf_load(ctx->opts.config, ctx->opts.overrides, ctx->opts.n_overrides,
+				   &setup, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "usher-explain: %s\n", err);
 		return rc;
@@ -224,7 +230,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: usher-explain [--json] [--password PASSWORD | --ha1 HEX]\n"
-		"                     [--config usher.ini [--now SECONDS] [--src ADDR:PORT]]\n"
+		"                     [--config usher.ini [--set SECTION.KEY=VALUE]...\n"
+		"                                     [--now SECONDS] [--src ADDR:PORT]]\n"
 		"                     [--help] FILE...\n"
 		"\n"
 		"Show what Usher's SIP parser sees in each message: the parsed fields and\n"
@@ -245,6 +252,10 @@ usage(FILE *out)
 		"                       why, and the reply (status, algorithms, stale); in\n"
 		"                       capture order, at each frame's capture time. Nonces\n"
 		"                       verify only with the nonce_secret_file usher ran with\n"
+		"      --set SECTION.KEY=VALUE\n"
+		"                       with --config: override one key after the file, as\n"
+		"                       usher's --set does (repeatable, the last one of a key\n"
+		"                       wins), e.g. --set auth.algorithms=MD5\n"
 		"  -n, --now SECONDS    clock for raw messages (default: now; pcaps use the\n"
 		"                       capture timestamps)\n"
 		"  -s, --src ADDR:PORT  source of raw messages (default 192.0.2.1:5060)\n"
@@ -254,8 +265,8 @@ usage(FILE *out)
 		"2 bad usage or an unreadable input. See docs/explain.md.\n");
 }
 
-int
-main(int argc, char **argv)
+static int
+explain_main(int argc, char **argv, const char **overrides)
 {
 	/* clang-format off */
 	static const struct option longopts[] = {
@@ -263,6 +274,7 @@ main(int argc, char **argv)
 		{"password", required_argument, NULL, 'p'},
 		{"ha1", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, OPT_SET},
 		{"now", required_argument, NULL, 'n'},
 		{"src", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
@@ -277,6 +289,7 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	parse_src("192.0.2.1:5060", &ctx.opts.raw_src);
+	ctx.opts.overrides = overrides;
 	while ((c = getopt_long(argc, argv, "jp:a:c:n:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -290,6 +303,10 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			ctx.opts.config = optarg;
+			break;
+		case OPT_SET:
+			/* argv outlives the run: keep pointers, as usher does */
+			overrides[ctx.opts.n_overrides++] = optarg;
 			break;
 		case 'n':
 			errno = 0;
@@ -323,6 +340,10 @@ main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "usher-explain: no FILE given ('-' reads standard input)\n");
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ctx.opts.n_overrides > 0 && ctx.opts.config == NULL) {
+		fprintf(stderr, "usher-explain: --set needs --config (it overrides usher.ini)\n");
 		return EXIT_USAGE;
 	}
 	if (ctx.opts.password != NULL && ctx.opts.ha1_hex != NULL) {
@@ -368,4 +389,21 @@ main(int argc, char **argv)
 	if (ctx.input_errors || ret == -ENOMEM)
 		return EXIT_USAGE;
 	return ctx.rejected ? EXIT_REJECTED : EXIT_PARSED;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char **overrides;
+	int rc;
+
+	/* every --set fits: there are fewer than argc of them */
+	overrides = calloc((size_t)argc + 1, sizeof(*overrides));
+	if (overrides == NULL) {
+		fprintf(stderr, "usher-explain: out of memory\n");
+		return EXIT_USAGE;
+	}
+	rc = explain_main(argc, argv, overrides);
+	free(overrides);
+	return rc;
 }

@@ -972,3 +972,206 @@ ushd_source_del(const struct ushd_source_conf *c, const char *user, const char *
 {
 	return source_write(c, user, realm, NULL, true, false, NULL, err, errlen);
 }
+
+/* ---- HA1 writes: put_ha1, import ---- */
+
+#define HAVE_ALL ((uint8_t)((1u << USH_HASH_COUNT) - 1))
+
+int
+ushd_put_from_cred(const struct ushd_source_conf *c, const struct ushd_cred *cred,
+		   const char *where, struct ushd_put *p, char *err, size_t errlen)
+{
+	bool file = c->kind == USHD_SRC_HTDIGEST;
+
+	memset(p, 0, sizeof(*p));
+	p->user = cred->user;
+	p->realm = cred->realm;
+	/* No password is known: the column is emptied (docs/sources.md, "Imports"). */
+	p->password = "";
+	p->cred = *cred;
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
+		if (!(cred->have & (1u << h)))
+			continue;
+		if (!file && ushd_col(c, USHD_F_HA1 + h)[0] == '\0') {
+			ushd_put_wipe(p);
+			return ushd_err(err, errlen, -EINVAL,
+					"%s: user '%s' in realm '%s' has a %s HA1 but table %s has "
+					"no column for it (col_%s)",
+					where, cred->user, cred->realm, hash_name[h], c->table,
+					h == USH_HASH_MD5      ? "ha1"
+					: h == USH_HASH_SHA256 ? "ha1_sha256"
+							       : "ha1_sha512t256");
+		}
+		ush_digest_hex_encode(cred->ha1[h], ush_hash_len(h), p->hex[h]);
+		p->hex[h][2 * ush_hash_len(h)] = '\0';
+	}
+	return 0;
+}
+
+int
+ushd_ha1_decide(enum ushd_ha1_mode mode, bool exists, const struct ushd_cred *cred,
+		const char *where, struct ushd_import_count *n, char *err, size_t errlen)
+{
+	if (exists && mode == USHD_HA1_ADD)
+		return ushd_err(err, errlen, -EEXIST, "%s: user '%s' in realm '%s' exists", where,
+				cred->user, cred->realm);
+	if (!exists && mode == USHD_HA1_REPLACE)
+		return ushd_err(err, errlen, -ENOENT, "%s: no user '%s' in realm '%s'", where,
+				cred->user, cred->realm);
+	if (exists)
+		n->replaced++;
+	else
+		n->added++;
+	return 0;
+}
+
+/* Everything that needs no look at the source: names, realm, HA1s present, no duplicate. */
+static int
+ha1_check(const struct ushd_source_conf *c, const struct ushd_credset *set, char *err,
+	  size_t errlen)
+{
+	struct ushd_index idx = {0};
+	char msg[384];
+	int rc = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct ushd_cred *cr = &set->v[i];
+
+		if (memchr(cr->user, '\0', sizeof(cr->user)) == NULL ||
+		    memchr(cr->realm, '\0', sizeof(cr->realm)) == NULL) {
+			rc = ushd_err(err, errlen, -EINVAL,
+				      "source: subscriber %zu: names not terminated", i + 1);
+			break;
+		}
+		rc = ushd_check_names(cr->user, cr->realm, c->kind == USHD_SRC_HTDIGEST, msg,
+				      sizeof(msg));
+		if (rc < 0) {
+			ushd_err(err, errlen, rc, "source: %s", msg);
+			break;
+		}
+		if (ushd_realm_fixed(c) && strcmp(cr->realm, c->realm) != 0) {
+			rc = ushd_err(err, errlen, -EINVAL,
+				      "source: user '%s': realm '%s' is not the source's fixed "
+				      "realm '%s'",
+				      cr->user, cr->realm, c->realm);
+			break;
+		}
+		if (cr->have == 0 || (cr->have & ~HAVE_ALL) != 0) {
+			rc = ushd_err(err, errlen, -EINVAL,
+				      "source: user '%s' in realm '%s': no HA1", cr->user,
+				      cr->realm);
+			break;
+		}
+		/* the index holds set->v[0..i) */
+		if (ushd_index_find(&idx, set, cr->user, cr->realm) >= 0) {
+			rc = ushd_err(err, errlen, -EINVAL,
+				      "source: user '%s' in realm '%s' twice in one import",
+				      cr->user, cr->realm);
+			break;
+		}
+		rc = ushd_index_add(&idx, set, i);
+		if (rc < 0) {
+			ushd_err(err, errlen, rc, "source: out of memory");
+			break;
+		}
+	}
+	ushd_index_free(&idx);
+	return rc;
+}
+
+static int
+source_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+	       enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
+{
+	struct ushd_import_count cnt = {0, 0};
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (set == NULL || (set->n > 0 && set->v == NULL))
+		return ushd_err(err, errlen, -EINVAL, "source: no set");
+	rc = ushd_source_conf_check(c, err, errlen);
+	if (rc == 0)
+		rc = ha1_check(c, set, err, errlen);
+	if (rc < 0 || set->n == 0)
+		goto out;
+	switch (c->kind) {
+	case USHD_SRC_HTDIGEST:
+		rc = ushd_htdigest_put_ha1(c, set, mode, &cnt, err, errlen);
+		break;
+	case USHD_SRC_SQLITE:
+		rc = ushd_sqlite_put_ha1(c, set, mode, &cnt, err, errlen);
+		break;
+	default:
+		rc = ushd_pgsql_put_ha1(c, set, mode, &cnt, err, errlen);
+		break;
+	}
+out:
+	if (rc == 0 && n != NULL)
+		*n = cnt;
+	return rc;
+}
+
+int
+ushd_source_put_ha1(const struct ushd_source_conf *c, const struct ushd_cred *cred, bool replace,
+		    char *err, size_t errlen)
+{
+	struct ushd_credset one = {.v = (struct ushd_cred *)(uintptr_t)cred, .n = 1, .cap = 1};
+
+	if (cred == NULL)
+		return ushd_err(err, errlen, -EINVAL, "source: no subscriber");
+	return source_put_ha1(c, &one, replace ? USHD_HA1_REPLACE : USHD_HA1_ADD, NULL, err,
+			      errlen);
+}
+
+int
+ushd_source_import(const struct ushd_source_conf *c, const struct ushd_credset *set, bool replace,
+		   struct ushd_import_count *n, char *err, size_t errlen)
+{
+	return source_put_ha1(c, set, replace ? USHD_HA1_UPSERT : USHD_HA1_ADD, n, err, errlen);
+}
+
+int
+ushd_source_parse(const char *name, const char *text, size_t len, struct ushd_credset *set,
+		  char *err, size_t errlen)
+{
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (set == NULL || (text == NULL && len > 0))
+		return ushd_err(err, errlen, -EINVAL, "source: invalid argument");
+	ushd_credset_free(set);
+	rc = ushd_htdigest_parse(name ? name : "-", text ? text : "", len, set, err, errlen);
+	if (rc == 0 && set->n > INT_MAX)
+		rc = ushd_err(err, errlen, -EOVERFLOW, "%s: more than %d subscribers", name,
+			      INT_MAX);
+	if (rc < 0) {
+		ushd_credset_free(set);
+		return rc;
+	}
+	return (int)set->n;
+}
+
+int
+ushd_credset_merge(struct ushd_credset *set, const struct ushd_credset *add)
+{
+	struct ushd_index idx = {0};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < set->n; i++)
+		rc = ushd_index_add(&idx, set, i);
+	for (size_t i = 0; rc == 0 && i < add->n; i++) {
+		long at = ushd_index_find(&idx, set, add->v[i].user, add->v[i].realm);
+
+		if (at >= 0) {
+			set->v[at] = add->v[i];
+			continue;
+		}
+		rc = ushd_credset_push(set, &add->v[i]);
+		if (rc == 0)
+			rc = ushd_index_add(&idx, set, set->n - 1);
+	}
+	ushd_index_free(&idx);
+	return rc;
+}

@@ -308,22 +308,26 @@ out_add(struct htd_out *o, const char *s, size_t len)
 
 /* The lines of one subscriber: htdigest's 3-field form for MD5, which Apache also reads. */
 static void
-out_cred(struct htd_out *o, const struct ushd_put *p)
+out_cred(struct htd_out *o, const struct ushd_cred *cr)
 {
+	char hex[USHD_HEX_MAX];
+
 	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
-		if (!(p->cred.have & (1u << h)))
+		if (!(cr->have & (1u << h)))
 			continue;
-		out_add(o, p->user, strlen(p->user));
+		ush_digest_hex_encode(cr->ha1[h], ush_hash_len(h), hex);
+		out_add(o, cr->user, strlen(cr->user));
 		out_add(o, ":", 1);
-		out_add(o, p->realm, strlen(p->realm));
+		out_add(o, cr->realm, strlen(cr->realm));
 		out_add(o, ":", 1);
 		if (h != USH_HASH_MD5) {
 			out_add(o, ushd_hash_name(h), strlen(ushd_hash_name(h)));
 			out_add(o, ":", 1);
 		}
-		out_add(o, p->hex[h], strlen(p->hex[h]));
+		out_add(o, hex, 2 * ush_hash_len(h));
 		out_add(o, "\n", 1);
 	}
+	explicit_bzero(hex, sizeof(hex));
 }
 
 /*
@@ -459,7 +463,7 @@ htd_rewrite(const struct ushd_source_conf *c, const char *user, const char *real
 		    memcmp(l.realm, realm, l.rlen) == 0) {
 			/* A changed password takes the place of the old lines. */
 			if (p != NULL && !written)
-				out_cred(&o, p);
+				out_cred(&o, &p->cred);
 			written = true;
 			continue;
 		}
@@ -468,7 +472,7 @@ htd_rewrite(const struct ushd_source_conf *c, const char *user, const char *real
 			out_add(&o, "\n", 1); /* last line had no terminator */
 	}
 	if (p != NULL && !written)
-		out_cred(&o, p);
+		out_cred(&o, &p->cred);
 	explicit_bzero(&l, sizeof(l));
 	if (o.nomem) {
 		rc = ushd_err(err, errlen, -ENOMEM, "%s: out of memory", c->path);
@@ -495,4 +499,125 @@ ushd_htdigest_del(const struct ushd_source_conf *c, const char *user, const char
 		  size_t errlen)
 {
 	return htd_rewrite(c, user, realm, NULL, false, err, errlen);
+}
+
+int
+ushd_htdigest_parse(const char *name, const char *buf, size_t size, struct ushd_credset *set,
+		    char *err, size_t errlen)
+{
+	const char *nul = memchr(buf, '\0', size);
+
+	if (nul != NULL) {
+		unsigned long line = 1;
+
+		for (const char *p = buf; p < nul; p++)
+			line += *p == '\n';
+		return ushd_err(err, errlen, -EINVAL, "%s:%lu: NUL byte: not a text line", name,
+				line);
+	}
+	return htd_load_buf(name, buf, size, set, err, errlen);
+}
+
+/* NUL-terminated copies of a parsed line's names (the parser checked their lengths). */
+static void
+htd_names(const struct htd_line *l, char *user, char *realm)
+{
+	memcpy(user, l->user, l->ulen);
+	user[l->ulen] = '\0';
+	memcpy(realm, l->realm, l->rlen);
+	realm[l->rlen] = '\0';
+}
+
+/*
+ * Every subscriber of set written over the file in one atomic rewrite: each one's old lines
+ * give way to its new ones at the place of the first of them; new subscribers are appended in
+ * set order. Every other line is kept byte for byte.
+ */
+int
+ushd_htdigest_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+		      enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err,
+		      size_t errlen)
+{
+	struct ushd_credset old = {0};
+	struct ushd_index in_old = {0}, in_set = {0};
+	struct htd_out o = {0};
+	struct htd_line l;
+	struct stat st;
+	char target[PATH_MAX];
+	char user[USHD_USER_MAX + 1], realm[USHD_REALM_MAX + 1];
+	char *buf = NULL;
+	bool *done = NULL;
+	size_t size = 0, pos = 0, len, raw;
+	const char *s;
+	bool fresh = false;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	rc = htd_read(c->path, &buf, &size, &st, err, errlen);
+	if (rc == -ENOENT && mode != USHD_HA1_REPLACE) {
+		/* as for add: the first write creates the file (mode 0600 from mkstemp) */
+		fresh = true;
+		snprintf(target, sizeof(target), "%s", c->path);
+	} else if (rc < 0) {
+		return rc;
+	} else if (realpath(c->path, target) == NULL) {
+		rc = -errno;
+		ushd_err(err, errlen, rc, "%s: %s", c->path, strerror(-rc));
+		goto out;
+	}
+	/* never rewrite a file that usher would refuse: the error is the load's */
+	rc = htd_load_buf(c->path, buf ? buf : "", size, &old, err, errlen);
+	for (size_t i = 0; rc == 0 && i < old.n; i++)
+		rc = ushd_index_add(&in_old, &old, i);
+	for (size_t i = 0; rc == 0 && i < set->n; i++)
+		rc = ushd_index_add(&in_set, set, i);
+	done = calloc(set->n, sizeof(*done));
+	if (rc == -ENOMEM || done == NULL) {
+		rc = ushd_err(err, errlen, -ENOMEM, "%s: out of memory", c->path);
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < set->n; i++) {
+		bool exists = ushd_index_find(&in_old, &old, set->v[i].user, set->v[i].realm) >= 0;
+
+		rc = ushd_ha1_decide(mode, exists, &set->v[i], c->path, n, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
+	while (htd_next(buf ? buf : "", size, &pos, &s, &len, &raw)) {
+		long at = -1;
+
+		if (htd_parse(s, len, &l, NULL, 0) == 1) {
+			htd_names(&l, user, realm);
+			at = ushd_index_find(&in_set, set, user, realm);
+		}
+		if (at >= 0) {
+			if (!done[at])
+				out_cred(&o, &set->v[at]);
+			done[at] = true;
+			continue;
+		}
+		out_add(&o, s, raw);
+		if (pos == size && raw > 0 && s[raw - 1] != '\n')
+			out_add(&o, "\n", 1); /* last line had no terminator */
+	}
+	for (size_t i = 0; i < set->n; i++)
+		if (!done[i])
+			out_cred(&o, &set->v[i]);
+	if (o.nomem) {
+		rc = ushd_err(err, errlen, -ENOMEM, "%s: out of memory", c->path);
+		goto out;
+	}
+	rc = htd_write_atomic(c->path, target, o.p ? o.p : "", o.len, fresh ? NULL : &st, err,
+			      errlen);
+out:
+	explicit_bzero(&l, sizeof(l));
+	free(done);
+	ushd_index_free(&in_set);
+	ushd_index_free(&in_old);
+	htd_free(o.p, o.len);
+	ushd_credset_free(&old);
+	htd_free(buf, size);
+	return rc;
 }

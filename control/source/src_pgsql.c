@@ -274,3 +274,70 @@ out_finish:
 	PQfinish(conn);
 	return rc;
 }
+
+/* One subscriber of an import: does it exist, may it be written, INSERT or UPDATE. */
+static int
+pg_put_one(PGconn *conn, const struct ushd_source_conf *eff, const struct ushd_put *p,
+	   enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
+{
+	struct ushd_sql q;
+	PGresult *res;
+	bool exists;
+	int rc;
+
+	rc = ushd_sql_write(eff, '$', USHD_SQL_EXISTS, p, &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "pgsql: cannot build the SELECT statement");
+	res = pg_exec(conn, &q, PGRES_TUPLES_OK, err, errlen);
+	if (res == NULL)
+		return -EIO;
+	exists = strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0;
+	PQclear(res);
+	rc = ushd_ha1_decide(mode, exists, &p->cred, "pgsql", n, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = ushd_sql_write(eff, '$', exists ? USHD_SQL_UPDATE : USHD_SQL_INSERT, p, &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "pgsql: cannot build the %s statement",
+				exists ? "UPDATE" : "INSERT");
+	res = pg_exec(conn, &q, PGRES_COMMAND_OK, err, errlen);
+	if (res == NULL)
+		return -EIO;
+	PQclear(res);
+	return 0;
+}
+
+/* A whole import in one transaction: a failed statement or a clash rolls all of it back. */
+int
+ushd_pgsql_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+		   enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
+{
+	struct ushd_source_conf eff;
+	struct ushd_put p;
+	PGconn *conn;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = pg_connect(c, &conn, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = pg_simple(conn, "BEGIN", err, errlen);
+	if (rc < 0)
+		goto out_finish;
+	rc = pg_columns(c, conn, &eff, err, errlen);
+	for (size_t i = 0; rc == 0 && i < set->n; i++) {
+		rc = ushd_put_from_cred(&eff, &set->v[i], "pgsql", &p, err, errlen);
+		if (rc == 0)
+			rc = pg_put_one(conn, &eff, &p, mode, n, err, errlen);
+		ushd_put_wipe(&p);
+	}
+	if (rc == 0) {
+		rc = pg_simple(conn, "COMMIT", err, errlen);
+		goto out_finish;
+	}
+	/* best effort: closing the connection rolls back as well */
+	PQclear(PQexec(conn, "ROLLBACK"));
+out_finish:
+	PQfinish(conn);
+	return rc;
+}

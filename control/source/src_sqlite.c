@@ -301,3 +301,69 @@ out_close:
 	sqlite3_close(db);
 	return rc;
 }
+
+/* One subscriber of an import: does it exist, may it be written, INSERT or UPDATE. */
+static int
+sqlite_put_one(const struct ushd_source_conf *c, sqlite3 *db, const struct ushd_source_conf *eff,
+	       const struct ushd_put *p, enum ushd_ha1_mode mode, struct ushd_import_count *n,
+	       char *err, size_t errlen)
+{
+	struct ushd_sql q;
+	long long count = 0;
+	bool exists;
+	int rc;
+
+	rc = ushd_sql_write(eff, '?', USHD_SQL_EXISTS, p, &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: cannot build the SELECT statement", c->path);
+	rc = sqlite_run(c, db, &q, &count, err, errlen);
+	if (rc < 0)
+		return rc;
+	exists = count > 0;
+	rc = ushd_ha1_decide(mode, exists, &p->cred, c->path, n, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = ushd_sql_write(eff, '?', exists ? USHD_SQL_UPDATE : USHD_SQL_INSERT, p, &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: cannot build the %s statement", c->path,
+				exists ? "UPDATE" : "INSERT");
+	return sqlite_run(c, db, &q, &count, err, errlen);
+}
+
+/*
+ * A whole import in one IMMEDIATE transaction (the write lock from the start, so that no
+ * existence check goes stale before its write). Any failure rolls all of it back.
+ */
+int
+ushd_sqlite_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+		    enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
+{
+	struct ushd_source_conf eff;
+	struct ushd_put p;
+	sqlite3 *db = NULL;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = sqlite_open(c, true, &db, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = sqlite_exec(c, db, "BEGIN IMMEDIATE", err, errlen);
+	if (rc < 0)
+		goto out_close;
+	rc = sqlite_columns(c, db, &eff, err, errlen);
+	for (size_t i = 0; rc == 0 && i < set->n; i++) {
+		rc = ushd_put_from_cred(&eff, &set->v[i], c->path, &p, err, errlen);
+		if (rc == 0)
+			rc = sqlite_put_one(c, db, &eff, &p, mode, n, err, errlen);
+		ushd_put_wipe(&p);
+	}
+	if (rc == 0) {
+		rc = sqlite_exec(c, db, "COMMIT", err, errlen);
+		if (rc == 0)
+			goto out_close;
+	}
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out_close:
+	sqlite3_close(db);
+	return rc;
+}

@@ -157,6 +157,59 @@ ushd_source_put(const struct ushd_source_conf *c, const char *user, const char *
 		const char *password, bool replace, struct ushd_cred *out, char *err,
 		size_t errlen);
 
+/**
+ * Parse htdigest / Usher credential text (the format of a file source, docs/sources.md) with
+ * exactly the rules and messages of a file load: what usherd accepts from `usherctl users
+ * import` is what usher would accept in its credentials file.
+ * @param name  shown as the file in messages: "name:line: message"
+ * @param text  len bytes, not necessarily NUL-terminated; a NUL byte is an error
+ * @return number of subscribers (lines of one (user, realm) merged), or -EINVAL / -ENOMEM
+ *         with err filled and set left empty. set is emptied first.
+ * Threads: any.
+ */
+int
+ushd_source_parse(const char *name, const char *text, size_t len, struct ushd_credset *set,
+		  char *err, size_t errlen);
+
+/**
+ * Write one subscriber's HA1s as they are (no password known): cred->have says which.
+ * replace = true: the subscriber must exist (-ENOENT otherwise) and its HA1s are replaced by
+ * these; false: it must not exist (-EEXIST). Like ushd_source_put(), the write is atomic.
+ * - file: the subscriber's lines are replaced (in place, or appended), one line per hash.
+ * - database: every HA1 column gets its hex, or '' for a hash the subscriber has not (an old
+ *   HA1 must not outlive the change). A hash without a column in the table (after
+ *   auto-detection) is refused (-EINVAL): it would be lost on the next load. The password
+ *   column is set to '' whatever store_password says: a plaintext no longer matching the
+ *   HA1s would keep the old password working (Usher derives the hashes without an HA1
+ *   column from it, Kamailio may check it). ha1b is set to '' (it cannot be computed
+ *   without the password, and an old one must not keep matching the old password).
+ * A reload of the source then yields exactly *cred.
+ * @return 0, -EEXIST, -ENOENT, -EINVAL (bad names, a realm other than the fixed one, no
+ *         HA1, a hash without a column), or the source's error (err filled).
+ */
+int
+ushd_source_put_ha1(const struct ushd_source_conf *c, const struct ushd_cred *cred, bool replace,
+		    char *err, size_t errlen);
+
+/** What ushd_source_import() did. */
+struct ushd_import_count {
+	size_t added;
+	size_t replaced;
+};
+
+/**
+ * Write a whole set of subscribers' HA1s (ushd_source_put_ha1() for each), all or nothing:
+ * a file is rewritten once, a database gets one transaction. replace = false: no subscriber
+ * of set may exist yet (the first that does fails the import with -EEXIST, err naming it);
+ * true: those that exist are overwritten, the others added. set must not hold one (user,
+ * realm) twice. Every subscriber is checked before the source is touched.
+ * @param n  filled on success
+ * @return 0, -EEXIST, -EINVAL, or the source's error; nothing is written on failure.
+ */
+int
+ushd_source_import(const struct ushd_source_conf *c, const struct ushd_credset *set, bool replace,
+		   struct ushd_import_count *n, char *err, size_t errlen);
+
 /** Delete a subscriber from the source. @return 0, -ENOENT, or the source's error. */
 int
 ushd_source_del(const struct ushd_source_conf *c, const char *user, const char *realm,
@@ -165,6 +218,14 @@ ushd_source_del(const struct ushd_source_conf *c, const char *user, const char *
 /** Append one subscriber to a set (grows it). @return 0 or -ENOMEM. */
 int
 ushd_credset_push(struct ushd_credset *set, const struct ushd_cred *c);
+
+/**
+ * Put every subscriber of add into set: one that set has (same user and realm) is
+ * overwritten, the others are appended in add's order. @return 0 or -ENOMEM (set then holds
+ * part of add).
+ */
+int
+ushd_credset_merge(struct ushd_credset *set, const struct ushd_credset *add);
 
 /** Wipe the HA1s and free. */
 void

@@ -166,6 +166,30 @@ ushd_put_prepare(const struct ushd_source_conf *c, const char *user, const char 
 void
 ushd_put_wipe(struct ushd_put *p);
 
+/* How a write of HA1s (put_ha1, import) treats a subscriber that exists already. */
+enum ushd_ha1_mode {
+	USHD_HA1_ADD,	  /* must not exist: -EEXIST */
+	USHD_HA1_REPLACE, /* must exist: -ENOENT */
+	USHD_HA1_UPSERT,  /* overwritten when it exists, added otherwise */
+};
+
+/*
+ * *p for writing cred as it is (no password): hex of the hashes it has, '' for the others,
+ * password and ha1b ''. A database back end passes the configuration its auto-detection left
+ * and gets -EINVAL for a hash without a column. where prefixes the message.
+ */
+int
+ushd_put_from_cred(const struct ushd_source_conf *c, const struct ushd_cred *cred,
+		   const char *where, struct ushd_put *p, char *err, size_t errlen);
+
+/*
+ * Whether cred may be written in mode given that it exists or not: 0, -EEXIST or -ENOENT
+ * with err "<where>: user 'u' in realm 'r' exists" / "no user ...". Counts into *n.
+ */
+int
+ushd_ha1_decide(enum ushd_ha1_mode mode, bool exists, const struct ushd_cred *cred,
+		const char *where, struct ushd_import_count *n, char *err, size_t errlen);
+
 /* Back ends, called after ushd_source_conf_check(). */
 int
 ushd_htdigest_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
@@ -176,6 +200,15 @@ ushd_htdigest_put(const struct ushd_source_conf *c, struct ushd_put *p, bool rep
 int
 ushd_htdigest_del(const struct ushd_source_conf *c, const char *user, const char *realm,
 		  char *err, size_t errlen);
+
+int
+ushd_htdigest_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+		      enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err,
+		      size_t errlen);
+/* Parse credential text as a file load does; name is shown as the file. */
+int
+ushd_htdigest_parse(const char *name, const char *buf, size_t size, struct ushd_credset *set,
+		    char *err, size_t errlen);
 
 int
 ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
@@ -189,6 +222,12 @@ ushd_sqlite_write(const struct ushd_source_conf *c, const char *user, const char
 		  const char *password, bool del, bool replace, struct ushd_put *p, char *err,
 		  size_t errlen);
 
+/* HA1 writes of a whole set in one transaction (ushd_source_import()). */
+int
+ushd_sqlite_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+		    enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err,
+		    size_t errlen);
+
 int
 ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		size_t errlen);
@@ -196,5 +235,9 @@ int
 ushd_pgsql_write(const struct ushd_source_conf *c, const char *user, const char *realm,
 		 const char *password, bool del, bool replace, struct ushd_put *p, char *err,
 		 size_t errlen);
+
+int
+ushd_pgsql_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
+		   enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen);
 
 #endif /* USHD_SOURCE_PRIV_H */

@@ -582,10 +582,91 @@ def case_verdict_config():
         check(b"--config" in p.stdout, "--help mentions --config")
 
 
+def usher_says(conf, overrides):
+    """usher's own message for a bad --set (it reads the configuration before EAL starts),
+    or None when usher was not built (USHER unset)."""
+    usher = os.environ.get("USHER", "")
+    if not usher or not os.access(usher, os.X_OK):
+        return None
+    args = [usher, "--", "--config", conf]
+    for o in overrides:
+        args += ["--set", o]
+    p = subprocess.run(args, capture_output=True, timeout=30)
+    eq(p.returncode, 1, "usher with a bad --set exits 1")
+    return p.stderr.decode().strip()
+
+
+def case_verdict_set():
+    """--set: usher's overrides, applied after the file, change the verdicts."""
+    gen = gen_module()
+    with tempfile.TemporaryDirectory() as d:
+        conf = verdict_setup(d, gen)
+        cap, want = verdict_capture(d, gen)
+
+        def verdicts(*sets):
+            args = ["--json", "--config", conf]
+            for kv in sets:
+                args += ["--set", kv]
+            p = run(args + [cap])
+            eq(p.returncode, 0, "--set %r exit code" % (sets,))
+            msgs, _ = json_lines(p)
+            eq(len(msgs), len(want), "--set %r: one object per frame" % (sets,))
+            return msgs
+
+        base = verdicts()
+        eq((base[0]["reply"]["algorithms"], base[1]["verdict_reason"]),
+           (["SHA-256", "MD5"], "fwd_auth_ok"), "the file's values")
+        # [auth] algorithms: the challenge offers MD5 only, and a SHA-256 answer is refused
+        m = verdicts("auth.algorithms=MD5")
+        eq((m[0]["verdict"], m[0]["reply"]["algorithms"]), ("reply", ["MD5"]),
+           "algorithms=MD5: challenge")
+        eq((m[1]["verdict"], m[1]["verdict_reason"]), ("reply", "challenge_algorithm"),
+           "algorithms=MD5: the SHA-256 answer")
+        # [auth] realm: the right password for usher.test no longer opens other.test
+        m = verdicts("auth.realm=other.test")
+        eq((m[1]["verdict"], m[1]["verdict_reason"]), ("reply", "challenge_no_credentials"),
+           "realm=other.test: credentials for another realm")
+        # repeatable, applied in order: the last of a key wins
+        m = verdicts("auth.algorithms=MD5", "auth.challenge_code=407",
+                     "auth.algorithms=SHA-256")
+        eq((m[0]["reply"]["status"], m[0]["reply"]["algorithms"], m[1]["verdict_reason"]),
+           (407, ["SHA-256"], "fwd_auth_ok"), "several --set, last one wins")
+        # human output too
+        p = run(["--config", conf, "--set", "auth.challenge_code=407", cap])
+        eq(p.returncode, 0, "human --set exit code")
+        first = p.stdout.decode().splitlines()[0]
+        check(first.startswith("frame 1 ") and " -> reply 407 (challenge_no_credentials" in first,
+              "human line shows 407: %r" % first)
+
+        # errors: usher's messages, nothing explained, exit 2 (usher-explain's bad input)
+        for bad, msg in (("auth.nope=1", "--set auth.nope=1: unknown key auth.nope"),
+                         ("auth.nonce_lifetime=0", "--set auth.nonce_lifetime=0: "
+                          "auth.nonce_lifetime: '0' is not a number from 1 to 86400"),
+                         ("auth.algorithms=SHA-1", None),
+                         ("authnope", "--set authnope: expected section.key=value"),
+                         ("nosuch.key=1", "--set nosuch.key=1: unknown key nosuch.key")):
+            p = run(["--config", conf, "--set", bad, cap])
+            eq(p.returncode, 2, "--set %s exit code" % bad)
+            eq(p.stdout, b"", "--set %s: nothing explained" % bad)
+            err = p.stderr.decode().strip()
+            check(err.startswith("usher-explain: --set %s: " % bad.split("=")[0]) or
+                  err.startswith("usher-explain: --set %s" % bad), "--set %s: %r" % (bad, err))
+            if msg is not None:
+                eq(err, "usher-explain: " + msg, "--set %s message" % bad)
+            theirs = usher_says(conf, [bad])
+            if theirs is not None:
+                eq(err, "usher-explain: " + theirs, "--set %s: usher says the same" % bad)
+        p = run(["--set", "auth.realm=x", cap])
+        eq(p.returncode, 2, "--set without --config")
+        check(b"--set needs --config" in p.stderr, "--set without --config: %r" % p.stderr)
+        p = run(["--help"])
+        check(b"--set SECTION.KEY=VALUE" in p.stdout, "--help mentions --set")
+
+
 CASES = {"password": case_password, "json": case_json, "human": case_human, "exit": case_exit, "pcap": case_pcap,
          "edge": case_edge, "stdin": case_stdin, "garbage": case_garbage,
          "verdict": case_verdict, "verdict-raw": case_verdict_raw,
-         "verdict-config": case_verdict_config}
+         "verdict-config": case_verdict_config, "verdict-set": case_verdict_set}
 
 
 def main():

@@ -207,6 +207,12 @@ Test(htdigest, malformed)
 		cr_assert_eq(ush_credtab_load(t, path, other, sizeof(other)), -EINVAL);
 		cr_assert_str_eq(other, want, "usher says: %s", other);
 		ush_credtab_free(t);
+		/* the same text handed over as a buffer (users import): the same message */
+		cr_assert_eq(ushd_source_parse(path, bad[i].content, strlen(bad[i].content), &set,
+					       other, sizeof(other)),
+			     -EINVAL, "case %zu", i);
+		cr_assert_eq(set.n, 0);
+		cr_assert_str_eq(other, want, "parse says: %s", other);
 	}
 }
 
@@ -457,4 +463,177 @@ Test(htdigest, many)
 	fclose(fp);
 	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 20000, "%s", err);
 	cr_assert_str_eq(set.v[19999].user, "user19999");
+}
+
+/* ---- text parsing (users import) and HA1 writes ---- */
+
+/* A buffer parses to exactly what a load of the same bytes as a file gives. */
+Test(htdigest, parse_equals_load)
+{
+	struct ushd_credset parsed = {0};
+	const char *text = base;
+
+	write_file(text);
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 3, "%s", err);
+	/* not NUL-terminated: the length is all there is */
+	cr_assert_eq(ushd_source_parse("x", text, strlen(text), &parsed, err, sizeof(err)), 3, "%s",
+		     err);
+	cr_assert_eq(parsed.n, set.n);
+	cr_assert_eq(memcmp(parsed.v, set.v, set.n * sizeof(set.v[0])), 0);
+	/* a cut in the middle of a line is what it is: a short HA1 on line 2 */
+	cr_assert_eq(ushd_source_parse("cut", text, 40, &parsed, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "cut:2: MD5 HA1 must be 32 hex digits, not 1");
+	cr_assert_eq(parsed.n, 0);
+	cr_assert_eq(ushd_source_parse("e", "", 0, &parsed, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ushd_source_parse("nul", "# a\na:r:9\0", 10, &parsed, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_str_eq(err, "nul:2: NUL byte: not a text line");
+	ushd_credset_free(&parsed);
+}
+
+/* A subscriber whose HA1s are known but not its password. */
+static struct ushd_cred
+cred_of(const char *user, const char *realm, unsigned int mask, const char *pass)
+{
+	struct ushd_cred c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.user, sizeof(c.user), "%s", user);
+	snprintf(c.realm, sizeof(c.realm), "%s", realm);
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
+		if (!(mask & (1u << h)))
+			continue;
+		cr_assert_eq(ushd_ha1(h, user, realm, pass, c.ha1[h]), 0);
+		c.have |= (uint8_t)(1u << h);
+	}
+	return c;
+}
+
+Test(htdigest, put_ha1_add_replace)
+{
+	struct ushd_cred dave = cred_of("dave", "example.com", 3, "d"), alice;
+	char before[8192];
+
+	write_file(base);
+	cr_assert_eq(ushd_source_put_ha1(&conf, &dave, false, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 4, "%s", err);
+	cr_assert_eq(memcmp(find("dave", "example.com"), &dave, sizeof(dave)), 0);
+	cross_check(path);
+	/* appended: MD5 as an htdigest line, SHA-256 as an Usher line; the rest untouched */
+	cr_assert_eq(strncmp(read_file(), base, strlen(base)), 0);
+	cr_assert(strstr(read_file(), "\ndave:example.com:") != NULL);
+	cr_assert(strstr(read_file(), "\ndave:example.com:SHA-256:") != NULL);
+
+	strcpy(before, read_file());
+	cr_assert_eq(ushd_source_put_ha1(&conf, &dave, false, err, sizeof(err)), -EEXIST);
+	cr_assert(strstr(err, "user 'dave' in realm 'example.com' exists") != NULL, "%s", err);
+	alice = cred_of("zed", "example.com", 1, "z");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &alice, true, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "no user 'zed' in realm 'example.com'") != NULL, "%s", err);
+	cr_assert_str_eq(read_file(), before);
+
+	/* bob had MD5 and SHA-256: now SHA-512-256 only, in the place of his first line */
+	alice = cred_of("bob", "example.com", 4, "b2");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &alice, true, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(read_file(), "\n\nbob:example.com:SHA-512-256:") != NULL, "%s",
+		  read_file());
+	cr_assert_null(strstr(read_file(), "bob:example.com:MD5"));
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 4, "%s", err);
+	cr_assert_eq(memcmp(find("bob", "example.com"), &alice, sizeof(alice)), 0);
+	cross_check(path);
+	cr_assert_eq(dir_entries(), 1);
+}
+
+Test(htdigest, import_all_or_nothing)
+{
+	struct ushd_credset in = {0};
+	struct ushd_import_count n = {9, 9};
+	struct ushd_cred c, alice;
+	char before[8192];
+
+	write_file(base);
+	strcpy(before, read_file());
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 3, "%s", err);
+	alice = *find("alice", "example.com");
+	c = cred_of("erin", "example.com", 1, "e");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of("carol", "example.com", 7, "c2");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of("frank", "other.org", 2, "f");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+
+	/* carol exists: without replace nothing at all is written, and the clash is named */
+	cr_assert_eq(ushd_source_import(&conf, &in, false, &n, err, sizeof(err)), -EEXIST);
+	cr_assert(strstr(err, "user 'carol' in realm 'example.com' exists") != NULL, "%s", err);
+	cr_assert_str_eq(read_file(), before);
+	cr_assert_eq(n.added, 9, "counts are filled only on success");
+
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n.added, 2);
+	cr_assert_eq(n.replaced, 1);
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 5, "%s", err);
+	for (size_t i = 0; i < in.n; i++)
+		cr_assert_eq(memcmp(find(in.v[i].user, in.v[i].realm), &in.v[i], sizeof(in.v[i])),
+			     0, "%s", in.v[i].user);
+	cr_assert_eq(memcmp(find("alice", "example.com"), &alice, sizeof(alice)), 0);
+	cross_check(path);
+	/* every line before carol's is kept byte for byte; hers are replaced where they were */
+	cr_assert_eq(strncmp(read_file(), before, (size_t)(strstr(before, "carol:") - before)), 0);
+	cr_assert(strstr(read_file(), "\ncarol:example.com:SHA-512-256:") <
+		  strstr(read_file(), "\nerin:"));
+	cr_assert_eq(dir_entries(), 1);
+
+	/* a missing file is created by an import (as by add) */
+	unlink(path);
+	cr_assert_eq(ushd_source_import(&conf, &in, false, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n.added, 3);
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 3, "%s", err);
+	ushd_credset_free(&in);
+}
+
+/* Refused before the file is read: bad names, no HA1, one subscriber twice, fixed realm. */
+Test(htdigest, import_checks)
+{
+	struct ushd_credset in = {0};
+	struct ushd_cred c;
+	struct ushd_import_count n;
+
+	write_file(base);
+	c = cred_of("gina", "example.com", 1, "g");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "user 'gina' in realm 'example.com' twice") != NULL, "%s", err);
+	in.n = 1;
+	in.v[0].have = 0;
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "no HA1") != NULL, "%s", err);
+	c = cred_of("a:b", "example.com", 1, "g");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "':' (the file's separator)") != NULL, "%s", err);
+	strcpy(conf.realm, "fixed.org");
+	c = cred_of("gina", "example.com", 1, "g");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "not the source's fixed realm 'fixed.org'") != NULL, "%s", err);
+	cr_assert_str_eq(read_file(), base);
+	ushd_credset_free(&in);
+}
+
+Test(htdigest, merge)
+{
+	struct ushd_credset add = {0};
+	struct ushd_cred c;
+
+	write_file(base);
+	cr_assert_eq(ushd_source_load(&conf, &set, err, sizeof(err)), 3, "%s", err);
+	c = cred_of("bob", "example.com", 4, "x");
+	cr_assert_eq(ushd_credset_push(&add, &c), 0);
+	c = cred_of("bob", "other.org", 1, "x");
+	cr_assert_eq(ushd_credset_push(&add, &c), 0);
+	cr_assert_eq(ushd_credset_merge(&set, &add), 0);
+	cr_assert_eq(set.n, 4);
+	cr_assert_str_eq(set.v[1].user, "bob");
+	cr_assert_eq(memcmp(&set.v[1], &add.v[0], sizeof(c)), 0);
+	cr_assert_eq(memcmp(&set.v[3], &add.v[1], sizeof(c)), 0);
+	ushd_credset_free(&add);
 }

@@ -336,3 +336,89 @@ Test(pgsql, failed_insert_rolls_back)
 	cr_assert_eq(ushd_source_put(&conf, "ok", "r", "p", false, &out, err, sizeof(err)), 0, "%s",
 		     err);
 }
+
+/* ---- HA1 writes (users import): no password known ---- */
+
+static struct ushd_cred
+cred_of(const char *user, const char *realm, unsigned int mask, const char *pass)
+{
+	struct ushd_cred c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.user, sizeof(c.user), "%s", user);
+	snprintf(c.realm, sizeof(c.realm), "%s", realm);
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
+		if (!(mask & (1u << h)))
+			continue;
+		cr_assert_eq(ushd_ha1(h, user, realm, pass, c.ha1[h]), 0);
+		c.have |= (uint8_t)(1u << h);
+	}
+	return c;
+}
+
+Test(pgsql, put_ha1)
+{
+	struct ushd_cred c = cred_of("alice", "example.com", 1, "new"), out;
+
+	kamailio_table("sub_ha1");
+	cr_assert_eq(ushd_source_put(&conf, "alice", "example.com", "Circle of Life", false, &out,
+				     err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, true, err, sizeof(err)), 0, "%s", err);
+	/* printf 'alice:example.com:new' | md5sum; password and ha1b emptied */
+	cr_assert_str_eq(sql_value("SELECT ha1 || '/' || password || '/' || ha1b FROM sub_ha1"),
+			 "a40588e98b8f9b50f2b8df86a2b7469f//");
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(memcmp(&set.v[0], &c, sizeof(c)), 0);
+	c = cred_of("alice", "example.com", 1, "x");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EEXIST);
+	cr_assert_str_eq(err, "pgsql: user 'alice' in realm 'example.com' exists");
+	c = cred_of("bob", "example.com", 2, "b");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "has a SHA-256 HA1 but table sub_ha1 has no column") != NULL, "%s",
+		  err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM sub_ha1"), "1");
+}
+
+/* One transaction: a clash or a failing statement leaves the table as it was. */
+Test(pgsql, import_one_transaction)
+{
+	struct ushd_credset in = {0};
+	struct ushd_import_count n = {0, 0};
+	struct ushd_cred c;
+	char user[101];
+
+	kamailio_table("sub_imp");
+	sql("INSERT INTO sub_imp (username, domain, password, ha1) VALUES "
+	    "('carol', 'example.com', 'old', 'x')");
+	c = cred_of("erin", "example.com", 1, "e");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of("carol", "example.com", 1, "c2");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	cr_assert_eq(ushd_source_import(&conf, &in, false, &n, err, sizeof(err)), -EEXIST);
+	cr_assert_str_eq(err, "pgsql: user 'carol' in realm 'example.com' exists");
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM sub_imp"), "1");
+
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n.added, 1);
+	cr_assert_eq(n.replaced, 1);
+	cr_assert_str_eq(sql_value("SELECT password FROM sub_imp WHERE username = 'carol'"), "");
+	cr_assert_eq(load(), 2, "%s", err);
+	for (size_t i = 0; i < in.n; i++)
+		cr_assert_eq(memcmp(find(in.v[i].user, in.v[i].realm), &in.v[i], sizeof(in.v[i])),
+			     0, "%s", in.v[i].user);
+
+	/* username is VARCHAR(64): the second INSERT fails in the database, the first goes too */
+	memset(user, 'u', 100);
+	user[100] = '\0';
+	in.n = 0;
+	c = cred_of("gina", "example.com", 1, "g");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of(user, "example.com", 1, "g");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "value too long") != NULL, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM sub_imp"), "2");
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM sub_imp WHERE username = 'gina'"), "0");
+	ushd_credset_free(&in);
+}

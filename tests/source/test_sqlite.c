@@ -582,3 +582,144 @@ Test(sqlite, store_password_needs_column)
 	cr_assert_eq(ushd_source_put(&conf, "b", "r", "p", false, &out, err, sizeof(err)), -EINVAL);
 	cr_assert_str_eq(err, "store_password needs col_password");
 }
+
+/* ---- HA1 writes (users import): no password known ---- */
+
+static struct ushd_cred
+cred_of(const char *user, const char *realm, unsigned int mask, const char *pass)
+{
+	struct ushd_cred c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.user, sizeof(c.user), "%s", user);
+	snprintf(c.realm, sizeof(c.realm), "%s", realm);
+	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
+		if (!(mask & (1u << h)))
+			continue;
+		cr_assert_eq(ushd_ha1(h, user, realm, pass, c.ha1[h]), 0);
+		c.have |= (uint8_t)(1u << h);
+	}
+	return c;
+}
+
+/*
+ * Kamailio's table: the HA1 goes to ha1, the password and ha1b are emptied (neither can be
+ * kept consistent without the password), and a reload yields exactly what was written.
+ */
+Test(sqlite, put_ha1_kamailio)
+{
+	struct ushd_cred c = cred_of("alice", "example.com", 1, "new"), out;
+
+	sql(KAMAILIO_DDL);
+	cr_assert_eq(ushd_source_put(&conf, "alice", "example.com", "Circle of Life", false, &out,
+				     err, sizeof(err)),
+		     0, "%s", err);
+	conf.store_password = true; /* ignored: no password to store */
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, true, err, sizeof(err)), 0, "%s", err);
+	/* printf 'alice:example.com:new' | md5sum */
+	cr_assert_str_eq(sql_value("SELECT ha1 || '/' || password || '/' || ha1b FROM subscriber"),
+			 "a40588e98b8f9b50f2b8df86a2b7469f//");
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(memcmp(&set.v[0], &c, sizeof(c)), 0);
+
+	/* a SHA-256 HA1 has no column in Kamailio's table: refused, nothing written */
+	c = cred_of("bob", "example.com", 3, "b");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "user 'bob' in realm 'example.com' has a SHA-256 HA1 but table "
+			      "subscriber has no column for it (col_ha1_sha256)") != NULL,
+		  "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "1");
+	c = cred_of("alice", "example.com", 1, "x");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EEXIST);
+	cr_assert(strstr(err, "user 'alice' in realm 'example.com' exists") != NULL, "%s", err);
+	c = cred_of("zed", "example.com", 1, "x");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, true, err, sizeof(err)), -ENOENT);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "1");
+}
+
+/* OpenSIPS' table: every hash has its column; one the subscriber lacks is emptied. */
+Test(sqlite, put_ha1_opensips)
+{
+	struct ushd_cred c = cred_of("Mufasa", "testrealm@host.com", 7, "Circle Of Life"), out;
+
+	sql(OPENSIPS_DDL);
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT ha1 FROM subscriber"),
+			 "939e7578ed9e3c518a452acee763bce9");
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(memcmp(&set.v[0], &c, sizeof(c)), 0);
+	c = cred_of("Mufasa", "testrealm@host.com", 2, "other");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT ha1 || '/' || ha1_sha512t256 || '/' || password FROM "
+				   "subscriber"),
+			 "//");
+	cr_assert_eq(load(), 1, "%s", err);
+	cr_assert_eq(memcmp(&set.v[0], &c, sizeof(c)), 0);
+	/* the same through put with a password: still consistent */
+	cr_assert_eq(ushd_source_put(&conf, "Mufasa", "testrealm@host.com", "p", true, &out, err,
+				     sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(out.have, 7);
+}
+
+Test(sqlite, import_one_transaction)
+{
+	struct ushd_credset in = {0};
+	struct ushd_import_count n = {0, 0};
+	struct ushd_cred c;
+
+	sql(KAMAILIO_DDL);
+	sql("INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES "
+	    "('carol', 'example.com', 'old', 'x', 'y')");
+	c = cred_of("erin", "example.com", 1, "e");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of("carol", "example.com", 1, "c2");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of("frank", "other.org", 1, "f");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+
+	/* erin would be inserted before carol clashes: the rollback takes her back */
+	cr_assert_eq(ushd_source_import(&conf, &in, false, &n, err, sizeof(err)), -EEXIST);
+	cr_assert(strstr(err, "user 'carol' in realm 'example.com' exists") != NULL, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "1");
+	cr_assert_str_eq(sql_value("SELECT password FROM subscriber"), "old");
+
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n.added, 2);
+	cr_assert_eq(n.replaced, 1);
+	cr_assert_str_eq(sql_value("SELECT password || '/' || ha1b FROM subscriber WHERE "
+				   "username = 'carol'"),
+			 "/");
+	cr_assert_eq(load(), 3, "%s", err);
+	for (size_t i = 0; i < in.n; i++)
+		cr_assert_eq(memcmp(find(in.v[i].user, in.v[i].realm), &in.v[i], sizeof(in.v[i])),
+			     0, "%s", in.v[i].user);
+
+	/* a statement failing half-way (a trigger here) rolls back the rows before it */
+	sql("CREATE TRIGGER no_boom BEFORE INSERT ON subscriber WHEN NEW.username = 'boom' "
+	    "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+	in.n = 0;
+	c = cred_of("gina", "example.com", 1, "g");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	c = cred_of("boom", "example.com", 1, "b");
+	cr_assert_eq(ushd_credset_push(&in, &c), 0);
+	cr_assert_eq(ushd_source_import(&conf, &in, true, &n, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "boom refused") != NULL, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber"), "3");
+	cr_assert_str_eq(sql_value("SELECT COUNT(*) FROM subscriber WHERE username = 'gina'"), "0");
+	ushd_credset_free(&in);
+}
+
+/* With a fixed realm the key is the username; the realm must be the fixed one. */
+Test(sqlite, put_ha1_fixed_realm)
+{
+	struct ushd_cred c = cred_of("c", "sip.example.com", 1, "p");
+
+	sql(KAMAILIO_DDL);
+	strcpy(conf.realm, "sip.example.com");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(sql_value("SELECT domain FROM subscriber"), "sip.example.com");
+	c = cred_of("c", "elsewhere.org", 1, "p");
+	cr_assert_eq(ushd_source_put_ha1(&conf, &c, false, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "fixed realm") != NULL, "%s", err);
+}
