@@ -966,6 +966,7 @@ static const struct conf_key conf_keys[] = {
 	KEY_FN("control", "socket", p_ctl_socket, ""),
 	KEY_FN("control", "group", p_ctl_group, ""),
 	KEY_FN("control", "node", p_node, ""),
+	KEY_UINT("control", "wait_sync", ctl_wait_sync, 0, 3600),
 };
 
 static_assert(RTE_DIM(conf_keys) <= USH_DP_CONF_KEYS_MAX, "raw[] has a slot per key");

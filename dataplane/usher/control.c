@@ -81,6 +81,7 @@ static struct {
 	uint64_t bans_lost;
 	char node[64];
 	time_t boot;
+	bool synced; /* a full credentials transfer was committed ([control] wait_sync) */
 } ctl = {.lfd = -1};
 
 /* ---- helpers ---- */
@@ -870,6 +871,8 @@ cmd_creds_commit(const json_t *req)
 	ctl.cs.t = NULL;
 	users = ush_credtab_count(t);
 	ush_dp_creds_swap(t);
+	if (ctl.cs.full)
+		ctl.synced = true;
 	USH_DP_LOG(INFO, "control: credentials (%s) committed: %" PRIu64 " records, %u users",
 		   ctl.cs.full ? "full" : "delta", ctl.cs.records, users);
 	creds_end();
@@ -1088,6 +1091,23 @@ ush_dp_ctl_wait(unsigned int period_us)
 			client_read(who[k]);
 	if (pfd[0].revents & POLLIN)
 		accept_clients();
+}
+
+bool
+ush_dp_ctl_wait_sync(unsigned int seconds, const atomic_bool *stop)
+{
+	uint64_t end = rte_get_timer_cycles() + (uint64_t)seconds * rte_get_timer_hz();
+
+	USH_DP_LOG(NOTICE, "waiting up to %u s for usherd's credentials before starting workers",
+		   seconds);
+	while (!ctl.synced && !atomic_load(stop) && rte_get_timer_cycles() < end)
+		ush_dp_ctl_wait(100 * 1000);
+	if (!ctl.synced)
+		USH_DP_LOG(WARNING,
+			   "no credentials from usherd after %u s: starting with the %u users of "
+			   "[credentials] file",
+			   seconds, ush_credtab_count(creds_now()));
+	return ctl.synced;
 }
 
 int

@@ -225,8 +225,12 @@ setup_nonce_keys(const struct ush_dp_conf *conf, const struct ush_digest_conf *d
 			return -EIO;
 		}
 		len = RANDOM_SECRET_LEN;
-		USH_DP_LOG(WARNING, "no [auth] nonce_secret_file: random nonce secret; "
-				    "nodes will not share nonces, a restart invalidates them");
+		if (conf->ctl_socket[0] != '\0')
+			USH_DP_LOG(INFO, "no [auth] nonce_secret_file: a random nonce secret until "
+					 "usherd pushes its keys");
+		else
+			USH_DP_LOG(WARNING, "no [auth] nonce_secret_file: random nonce secret; "
+					    "nodes will not share nonces, a restart invalidates them");
 	}
 	ctx = ush_digest_ctx_create(dconf);
 	if (ctx == NULL) {
@@ -593,7 +597,9 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	if (ush_dp_lists_swap(conf.cidrs, conf.n_cidrs, err, sizeof(err)) < 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
-	if (conf.creds_file[0] == '\0')
+	if (conf.creds_file[0] == '\0' && conf.ctl_socket[0] != '\0')
+		USH_DP_LOG(INFO, "no [credentials] file: credentials come from usherd");
+	else if (conf.creds_file[0] == '\0')
 		USH_DP_LOG(WARNING, "no [credentials] file: every request will be challenged and "
 				    "none verified");
 	if (ush_dp_creds_load(conf.creds_file, &creds, err, sizeof(err)) < 0)
@@ -672,6 +678,12 @@ main(int argc, char **argv)
 		   conf.auth.realm, algos_text(&conf.auth, algos, sizeof(algos)),
 		   ush_credtab_count(creds), n_workers, port_ids[USH_DP_OUTSIDE],
 		   port_ids[USH_DP_INSIDE]);
+	/*
+	 * With credentials from usherd, starting on an empty table would answer every honest
+	 * REGISTER as a wrong password and count it toward bans: wait for the first push.
+	 */
+	if (conf.ctl_wait_sync > 0 && conf.ctl_socket[0] != '\0')
+		ush_dp_ctl_wait_sync(conf.ctl_wait_sync, &ush_dp_stop);
 	for (unsigned int i = 0; i < n_workers; i++)
 		rte_eal_remote_launch(ush_dp_worker_main, workers[i], lcores[i]);
 

@@ -152,6 +152,7 @@ struct ush_dp_conf {
 	char ctl_socket[USH_DP_PATH_MAX]; /**< "" = no control socket */
 	char ctl_group[64];               /**< "" = root only */
 	char node[64];                    /**< "" = the host name */
+	uint32_t ctl_wait_sync; /**< seconds to wait for usherd's first full push; 0 = none */
 
 	/** The text of each key given as a parser function's input (ush_dp_conf_get()). */
 	char raw[USH_DP_CONF_KEYS_MAX][USH_DP_CONF_VALUE_MAX];
@@ -424,6 +425,13 @@ ush_dp_ctl_init(struct ush_dp_conf *conf, const struct ush_digest_conf *dconf,
  */
 void
 ush_dp_ctl_wait(unsigned int period_us);
+/**
+ * Before the workers start: serve the control socket until a full credentials transfer
+ * has been committed, or seconds have passed ([control] wait_sync).
+ * @return true when the credentials arrived, false on time-out or a stop signal.
+ */
+bool
+ush_dp_ctl_wait_sync(unsigned int seconds, const atomic_bool *stop);
 /** Close every connection (aborting a credentials transfer) and the socket. */
 void
 ush_dp_ctl_close(void);

@@ -426,7 +426,7 @@ def bench_frames(path, secret, count, ts, slots=range(8)):
     return frames
 
 
-# The demo's users (scripts/demo.d/users.cred holds their HA1s, never these passwords).
+# The demo's users (scripts/demo.d/subscribers.sql: a password for alice, HA1s for bob and carol).
 DEMO_USERS = {"alice": "wonderland", "bob": "builder", "carol": "singer"}
 
 
@@ -450,7 +450,7 @@ def demo_frames(secret, ts):
     out.append((reg("alice", "demo-1", cred("SHA-256", "alice", "wonderland", 101), cseq=2),
                 "alice REGISTER, SHA-256, right password"))
     bob = reg("bob", "demo-3", cred("MD5", "bob", "builder", 102))
-    out.append((bob, "bob REGISTER, MD5 (htdigest entry), right password"))
+    out.append((bob, "bob REGISTER, MD5 (an HA1 only, no password), right password"))
     out.append((reg("carol", "demo-4", cred("SHA-512-256", "carol", "singer", 103,
                                             qop="auth-int")),
                 "carol REGISTER, SHA-512-256 qop=auth-int, right password"))
