@@ -1278,11 +1278,15 @@ def tc_usherd_restart(e):
     e.ctl("set", "auth.nonce_lifetime", "77")
     e.ctl("block", "add", "203.0.113.0/24")
 
-    def rx():
+    def totals():
         j = json.loads(e.ctl("--json", "stats", check=False)[1])
-        return j["nodes"][0]["reply"]["total"]["rx_outside"]
+        return j["nodes"][0]["reply"]["total"]
 
-    before = rx()
+    def rx():
+        return totals()["rx_outside"]
+
+    first = totals()
+    before = first["rx_outside"]
     e.stop(signal.SIGKILL)
     time.sleep(1)
     e.expect(u.proc.poll() is None, "usher died with usherd")
@@ -1291,8 +1295,17 @@ def tc_usherd_restart(e):
         node_status(e, u.sock)), "node up again", 20)
     e.expect(st["syncs"] == 1 and st["reply"]["users"] == 3 and st["reply"]["pid"] ==
              u.proc.pid, "after usherd's restart: %r" % st)
-    after = rx()
+    last = totals()
+    after = last["rx_outside"]
     e.expect(after > before, "counters did not keep rising: %d then %d" % (before, after))
+    # no verdict changed while usherd was away: the looping REGISTER (no credentials) was
+    # challenged every time, nothing was dropped, forwarded or answered otherwise
+    moved = sorted(k for k in last if last[k] != first.get(k, 0))
+    e.expect(moved == ["challenge_no_credentials", "rx_outside", "tx_outside"],
+             "counters that moved across usherd's restart: %r" % moved)
+    e.expect(last["challenge_no_credentials"] - first["challenge_no_credentials"] ==
+             after - before == last["tx_outside"] - first["tx_outside"],
+             "every frame received across the restart was challenged: %r -> %r" % (first, last))
     j = e.ctl_json("get", "auth.nonce_lifetime")
     e.expect(j["nodes"][0]["reply"]["values"] == {"auth.nonce_lifetime": "77"},
              "live value after resync: %r" % j)
