@@ -31,6 +31,7 @@
 	X(FWD_EXEMPT, "fwd_exempt", "ACK, CANCEL and PRACK forwarded without a challenge") \
 	X(FWD_IN_DIALOG, "fwd_in_dialog", "in-dialog requests (To-tag) forwarded (policy in_dialog=forward)") \
 	X(FWD_AUTH_OK, "fwd_auth_ok", "requests whose digest verified, forwarded inward") \
+	X(FWD_RETRANSMISSION, "fwd_retransmission", "exact retransmissions (same bytes, same source) of the last request accepted on a nonce, within [auth] retransmission_window: forwarded, the PBX absorbs them") \
 	X(FWD_ALLOWED, "fwd_allowed", "requests from an allow-listed source, forwarded without a digest check") \
 	/* outcome: answered here */ \
 	X(ABSORB_ACK, "absorb_ack", "ACKs to Usher's own 401/407 absorbed") \
@@ -49,6 +50,16 @@
 	X(DENY_BANNED, "deny_banned", "requests from a banned source, or source and username: 403 or dropped") \
 	X(DENY_RATE, "deny_rate", "requests over their source's rate limit: 503 with Retry-After or dropped") \
 	X(SHED_CHALLENGE, "shed_challenge", "requests without credentials dropped unanswered while the worker was overloaded") \
+	/* outcome: STIR/SHAKEN (an initial INVITE that would be forwarded and carries Identity, or must) */ \
+	X(ID_FWD_PASSED, "id_fwd_passed", "INVITEs whose Identity verified, forwarded with verstat=TN-Validation-Passed") \
+	X(ID_FWD_FAILED, "id_fwd_failed", "INVITEs whose Identity failed, forwarded with verstat=TN-Validation-Failed ([identity] policy mark)") \
+	X(ID_FWD_NO_VALIDATION, "id_fwd_no_validation", "INVITEs forwarded with verstat=No-TN-Validation: no verdict (verifier absent or failing, timeout, table or ring full, frame too big) with [identity] unavailable=forward, or no Identity but a verstat from outside") \
+	X(ID_REJECT_428, "id_reject_428", "INVITEs without Identity answered 428 Use Identity Header ([identity] require)") \
+	X(ID_REJECT_436, "id_reject_436", "INVITEs answered 436 Bad Identity Info") \
+	X(ID_REJECT_437, "id_reject_437", "INVITEs answered 437 Unsupported Credential") \
+	X(ID_REJECT_438, "id_reject_438", "INVITEs answered 438 Invalid Identity Header") \
+	X(ID_REJECT_403, "id_reject_403", "INVITEs answered 403 Stale Date") \
+	X(ID_REJECT_UNAVAILABLE, "id_reject_unavailable", "INVITEs answered 500 or 503 for want of a verdict ([identity] unavailable)") \
 	/* outcome: dropped */ \
 	X(DROP_SIP_MALFORMED, "drop_sip_malformed", "malformed SIP no reply can be built for: a response, an ACK, or a broken Via, From, To, Call-ID or CSeq") \
 	X(DROP_UDP_CHECKSUM, "drop_udp_checksum", "UDP checksum wrong") \
@@ -64,7 +75,16 @@
 	X(DROP_FRAG_NO_ROOM, "drop_frag_no_room", "IP fragments starting a train while the worker's reassembly table was full, dropped") \
 	/* events, counted besides a packet's outcome */ \
 	X(BAN_STARTED, "ban_started", "event: a failed authentication started a ban (of a source, or of a source and username)") \
-	X(FRAG_REASSEMBLED, "frag_reassembled", "event: a fragmented UDP datagram reassembled and decided on as a whole")
+	X(FRAG_REASSEMBLED, "frag_reassembled", "event: a fragmented UDP datagram reassembled and decided on as a whole") \
+	X(ID_PUNTED, "id_punted", "event: an INVITE held and its Identity sent to usherd for verification") \
+	X(ID_PRECHECK, "id_precheck_reject", "event: an Identity refused by the syntax pre-check, without asking usherd") \
+	X(ID_UNAVAILABLE, "id_unavailable", "event: no verifier connected (usherd down or not asking for punts): [identity] unavailable applied") \
+	X(ID_TIMEOUT, "id_timeout", "event: no verdict within [identity] timeout_ms: [identity] unavailable applied") \
+	X(ID_TABLE_FULL, "id_table_full", "event: the worker's pending table was full: [identity] unavailable applied") \
+	X(ID_RING_FULL, "id_ring_full", "event: the punt ring or record pool was full: [identity] unavailable applied") \
+	X(ID_TOO_BIG, "id_too_big", "event: the marked request would exceed the MTU or the mbuf, or is fragmented: [identity] unavailable applied") \
+	X(ID_VERDICT_LATE, "id_verdict_late", "event: a verdict for a request already decided (timed out), ignored") \
+	X(ID_VERSTAT_STRIPPED, "id_verstat_stripped", "event: a verstat parameter that came from outside removed")
 
 /** Counter index. */
 enum ush_ctr {

@@ -168,7 +168,7 @@ ush_ctl_hdr_decode(const uint8_t in[USH_CTL_HDR_LEN], struct ush_ctl_hdr *h)
 	h->seq = ntohl(w[2]);
 	h->len = ntohl(w[3]);
 	if (h->magic != USH_CTL_MAGIC || h->version != USH_CTL_VERSION || h->flags != 0 ||
-	    h->type < USH_CTL_REQUEST || h->type > USH_CTL_CREDS)
+	    h->type < USH_CTL_REQUEST || h->type > USH_CTL_VERDICT)
 		return -EPROTO;
 	if (h->len > USH_CTL_PAYLOAD_MAX)
 		return -EMSGSIZE;
@@ -228,6 +228,8 @@ ush_ctl_send_json(int fd, uint8_t type, uint32_t seq, const json_t *obj)
 	len = strlen(text);
 	rc = len > USH_CTL_PAYLOAD_MAX ? -EMSGSIZE
 				       : ush_ctl_send(fd, type, seq, text, (uint32_t)len);
+	/* nonce.keys carries secrets, users.add a password: no copy left in freed memory */
+	explicit_bzero(text, len);
 	free(text);
 	return rc;
 }
@@ -287,6 +289,8 @@ ush_ctl_rx_feed(struct ush_ctl_rx *rx, int fd)
 void
 ush_ctl_rx_free(struct ush_ctl_rx *rx)
 {
+	if (rx->payload != NULL)
+		explicit_bzero(rx->payload, rx->cap);
 	free(rx->payload);
 	memset(rx, 0, sizeof(*rx));
 }
@@ -325,7 +329,8 @@ ush_ctl_parse(const uint8_t *payload, uint32_t len, char *err, size_t errlen)
 }
 
 json_t *
-ush_ctl_call(int fd, const json_t *req, char *err, size_t errlen)
+ush_ctl_call_ex(int fd, const json_t *req, ush_ctl_frame_fn on_frame, void *arg, char *err,
+		size_t errlen)
 {
 	static uint32_t next_seq;
 	struct ush_ctl_rx rx = {0};
@@ -338,19 +343,38 @@ ush_ctl_call(int fd, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "send: %s", strerror(-rc));
 		return NULL;
 	}
-	rc = ush_ctl_recv(&rx, fd);
-	if (rc < 0)
-		snprintf(err, errlen, "%s",
-			 rc == -EAGAIN ? "no reply in time"
-			 : rc == -EPIPE ? "connection closed by the peer"
-			 : rc == -EPROTO || rc == -EMSGSIZE ? "protocol error in the reply"
-							    : strerror(-rc));
-	else if (rx.hdr.type != USH_CTL_REPLY || rx.hdr.seq != seq)
-		snprintf(err, errlen, "protocol error: expected the reply to request %u", seq);
-	else
-		reply = ush_ctl_parse(rx.payload, rx.hdr.len, err, errlen);
+	for (;;) {
+		rc = ush_ctl_recv(&rx, fd);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s",
+				 rc == -EAGAIN ? "no reply in time"
+				 : rc == -EPIPE ? "connection closed by the peer"
+				 : rc == -EPROTO || rc == -EMSGSIZE ? "protocol error in the reply"
+								    : strerror(-rc));
+			break;
+		}
+		/* a node's punts go on while usherd waits: handed over, then wait on */
+		if (rx.hdr.type == USH_CTL_PUNT && on_frame != NULL) {
+			if (on_frame(arg, &rx.hdr, rx.payload) == 0)
+				continue;
+			snprintf(err, errlen, "protocol error: bad PUNT frame");
+			break;
+		}
+		if (rx.hdr.type != USH_CTL_REPLY || rx.hdr.seq != seq)
+			snprintf(err, errlen, "protocol error: expected the reply to request %u",
+				 seq);
+		else
+			reply = ush_ctl_parse(rx.payload, rx.hdr.len, err, errlen);
+		break;
+	}
 	ush_ctl_rx_free(&rx);
 	return reply;
+}
+
+json_t *
+ush_ctl_call(int fd, const json_t *req, char *err, size_t errlen)
+{
+	return ush_ctl_call_ex(fd, req, NULL, NULL, err, errlen);
 }
 
 json_t *
@@ -442,6 +466,170 @@ ush_ctl_cred_next(const uint8_t *buf, size_t len, size_t *off, struct ush_ctl_cr
 	c->realm = (const char *)p + c->user_len;
 	c->ha1 = c->ha1_len > 0 ? p + c->user_len + c->realm_len : NULL;
 	*off += need;
+	return 1;
+}
+
+/* ---- identity punts and verdicts ---- */
+
+static void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t
+get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static bool
+punt_lens_ok(uint16_t il, uint16_t fl, uint16_t pl, uint16_t tl)
+{
+	return il >= 1 && il <= USH_CTL_PUNT_IDENTITY_MAX && fl >= 1 &&
+	       fl <= USH_CTL_PUNT_ADDR_MAX && pl <= USH_CTL_PUNT_ADDR_MAX && tl >= 1 &&
+	       tl <= USH_CTL_PUNT_ADDR_MAX;
+}
+
+int
+ush_ctl_punt_put(uint8_t *buf, size_t cap, size_t *off, const struct ush_ctl_punt *p)
+{
+	size_t need = USH_CTL_PUNT_HDR_LEN + (size_t)p->identity_len + p->from_len + p->pai_len +
+		      p->to_len;
+	uint8_t *o;
+
+	if (!punt_lens_ok(p->identity_len, p->from_len, p->pai_len, p->to_len))
+		return -EINVAL;
+	if (*off > cap || cap - *off < need)
+		return -ENOSPC;
+	o = buf + *off;
+	put_be64(o, p->id);
+	put_be16(o + 8, p->identity_len);
+	put_be16(o + 10, p->from_len);
+	put_be16(o + 12, p->pai_len);
+	put_be16(o + 14, p->to_len);
+	o += USH_CTL_PUNT_HDR_LEN;
+	memcpy(o, p->identity, p->identity_len);
+	o += p->identity_len;
+	memcpy(o, p->from, p->from_len);
+	o += p->from_len;
+	if (p->pai_len > 0)
+		memcpy(o, p->pai, p->pai_len);
+	o += p->pai_len;
+	memcpy(o, p->to, p->to_len);
+	*off += need;
+	return 0;
+}
+
+int
+ush_ctl_punt_next(const uint8_t *buf, size_t len, size_t *off, struct ush_ctl_punt *p)
+{
+	const uint8_t *r;
+	size_t need;
+
+	if (*off >= len)
+		return 0;
+	if (len - *off < USH_CTL_PUNT_HDR_LEN)
+		return -EPROTO;
+	r = buf + *off;
+	p->id = get_be64(r);
+	p->identity_len = get_be16(r + 8);
+	p->from_len = get_be16(r + 10);
+	p->pai_len = get_be16(r + 12);
+	p->to_len = get_be16(r + 14);
+	if (!punt_lens_ok(p->identity_len, p->from_len, p->pai_len, p->to_len))
+		return -EPROTO;
+	need = USH_CTL_PUNT_HDR_LEN + (size_t)p->identity_len + p->from_len + p->pai_len +
+	       p->to_len;
+	if (len - *off < need)
+		return -EPROTO;
+	r += USH_CTL_PUNT_HDR_LEN;
+	p->identity = (const char *)r;
+	r += p->identity_len;
+	p->from = (const char *)r;
+	r += p->from_len;
+	p->pai = p->pai_len > 0 ? (const char *)r : NULL;
+	r += p->pai_len;
+	p->to = (const char *)r;
+	*off += need;
+	return 1;
+}
+
+static bool
+verdict_ok(uint8_t verdict, char attest, const char *reason, size_t rlen)
+{
+	if (verdict >= USH_CTL_IDV_COUNT || rlen > USH_CTL_VERDICT_REASON_MAX)
+		return false;
+	if (verdict == USH_CTL_IDV_PASSED ? (attest < 'A' || attest > 'C') : attest != 0)
+		return false;
+	for (size_t i = 0; i < rlen; i++) {
+		char c = reason[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+int
+ush_ctl_verdict_put(uint8_t *buf, size_t cap, size_t *off, const struct ush_ctl_verdict *v)
+{
+	size_t need = USH_CTL_VERDICT_HDR_LEN + (size_t)v->reason_len;
+	uint8_t *o;
+
+	if (!verdict_ok(v->verdict, v->attest, v->reason, v->reason_len))
+		return -EINVAL;
+	if (*off > cap || cap - *off < need)
+		return -ENOSPC;
+	o = buf + *off;
+	put_be64(o, v->id);
+	o[8] = v->verdict;
+	o[9] = (uint8_t)v->attest;
+	o[10] = v->reason_len;
+	o[11] = 0;
+	if (v->reason_len > 0)
+		memcpy(o + USH_CTL_VERDICT_HDR_LEN, v->reason, v->reason_len);
+	*off += need;
+	return 0;
+}
+
+int
+ush_ctl_verdict_next(const uint8_t *buf, size_t len, size_t *off, struct ush_ctl_verdict *v)
+{
+	const uint8_t *r;
+
+	if (*off >= len)
+		return 0;
+	if (len - *off < USH_CTL_VERDICT_HDR_LEN)
+		return -EPROTO;
+	r = buf + *off;
+	v->id = get_be64(r);
+	v->verdict = r[8];
+	v->attest = (char)r[9];
+	v->reason_len = r[10];
+	v->reason = (const char *)r + USH_CTL_VERDICT_HDR_LEN;
+	if (r[11] != 0 || len - *off - USH_CTL_VERDICT_HDR_LEN < v->reason_len ||
+	    !verdict_ok(v->verdict, v->attest, v->reason, v->reason_len))
+		return -EPROTO;
+	*off += USH_CTL_VERDICT_HDR_LEN + v->reason_len;
 	return 1;
 }
 

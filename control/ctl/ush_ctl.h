@@ -107,6 +107,22 @@ ush_ctl_parse(const uint8_t *payload, uint32_t len, char *err, size_t errlen);
 json_t *
 ush_ctl_call(int fd, const json_t *req, char *err, size_t errlen);
 
+/**
+ * A frame that arrives while ush_ctl_call_ex() waits for its reply and is not that reply:
+ * a PUNT from a node (the only frame a peer may send unasked). The payload is valid during
+ * the call only. Return 0 to go on waiting, or a negative errno to give up (the call then
+ * fails with "protocol error").
+ */
+typedef int (*ush_ctl_frame_fn)(void *arg, const struct ush_ctl_hdr *h, const uint8_t *payload);
+
+/**
+ * ush_ctl_call(), handing every PUNT frame that arrives before the reply to on_frame (NULL:
+ * such a frame is a protocol error, as in ush_ctl_call()).
+ */
+json_t *
+ush_ctl_call_ex(int fd, const json_t *req, ush_ctl_frame_fn on_frame, void *arg, char *err,
+		size_t errlen);
+
 /** A reply: {"ok": true} (the caller adds results to it). New reference. */
 json_t *
 ush_ctl_reply_ok(void);
@@ -145,6 +161,58 @@ ush_ctl_cred_put(uint8_t *buf, size_t cap, size_t *off, const struct ush_ctl_cre
  */
 int
 ush_ctl_cred_next(const uint8_t *buf, size_t len, size_t *off, struct ush_ctl_cred *c);
+
+/* ---- identity punts and verdicts (include/usher_ctl.h) ---- */
+
+/** A decoded punt record; the strings point into the payload and are not NUL-terminated. */
+struct ush_ctl_punt {
+	uint64_t id;
+	const char *identity;
+	const char *from;
+	const char *pai; /**< NULL when plen is 0 */
+	const char *to;
+	uint16_t identity_len;
+	uint16_t from_len;
+	uint16_t pai_len;
+	uint16_t to_len;
+};
+
+/**
+ * Append a punt record to buf[*off..cap).
+ * @return 0, -ENOSPC (does not fit), -EINVAL (a length out of range).
+ */
+int
+ush_ctl_punt_put(uint8_t *buf, size_t cap, size_t *off, const struct ush_ctl_punt *p);
+
+/**
+ * Decode the punt record at buf[*off] and advance *off.
+ * @return 1 for a record, 0 at the end, -EPROTO for a truncated or invalid one.
+ */
+int
+ush_ctl_punt_next(const uint8_t *buf, size_t len, size_t *off, struct ush_ctl_punt *p);
+
+/** A decoded verdict record; reason points into the payload (or the caller's string). */
+struct ush_ctl_verdict {
+	uint64_t id;
+	uint8_t verdict; /**< enum ush_ctl_idv */
+	char attest;     /**< 'A', 'B', 'C' for PASSED, else 0 */
+	uint8_t reason_len;
+	const char *reason;
+};
+
+/**
+ * Append a verdict record. @return 0, -ENOSPC, -EINVAL (verdict, attest or reason invalid).
+ */
+int
+ush_ctl_verdict_put(uint8_t *buf, size_t cap, size_t *off, const struct ush_ctl_verdict *v);
+
+/**
+ * Decode the verdict record at buf[*off] and advance *off.
+ * @return 1, 0 at the end, -EPROTO for a truncated or invalid one (unknown verdict, attest
+ *         on a verdict other than PASSED, reason too long or not [a-z0-9_]).
+ */
+int
+ush_ctl_verdict_next(const uint8_t *buf, size_t len, size_t *off, struct ush_ctl_verdict *v);
 
 /* ---- small helpers ---- */
 

@@ -35,12 +35,14 @@ static const char *const action_names[] = {
 	[USH_AUTH_FORWARD] = "forward",
 	[USH_AUTH_REPLY] = "reply",
 	[USH_AUTH_DROP] = "drop",
+	[USH_AUTH_PUNT] = "punt",         /* held for usherd's STIR/SHAKEN verdict */
+	[USH_AUTH_IDENT] = "identity",    /* an Identity verdict without usherd (428, pre-check) */
 };
 
 const char *
 ush_explain_action_name(unsigned int action)
 {
-	return action <= USH_AUTH_DROP ? action_names[action] : "?";
+	return action <= USH_AUTH_IDENT ? action_names[action] : "?";
 }
 
 void
@@ -133,6 +135,7 @@ ush_explain_engine_create(struct ush_explain_setup *s)
 	struct ush_digest_conf dconf = {0};
 	struct ush_explain_engine *e;
 	struct ush_credtab *creds;
+	uint64_t nc_seed;
 	int rc;
 
 	e = calloc(1, sizeof(*e));
@@ -145,8 +148,14 @@ ush_explain_engine_create(struct ush_explain_setup *s)
 	rc = engine_keys(e, s, &dconf);
 	if (rc < 0)
 		goto out_free;
+	if (getrandom(&nc_seed, sizeof(nc_seed), 0) != (ssize_t)sizeof(nc_seed)) {
+		rc = -EIO;
+		goto out_free;
+	}
 	e->nc_mem = table_alloc(ush_nc_table_size(s->nc_table_order));
-	e->shared.nc = e->nc_mem ? ush_nc_table_init(e->nc_mem, s->nc_table_order) : NULL;
+	e->shared.nc =
+		e->nc_mem ? ush_nc_table_init(e->nc_mem, s->nc_table_order, nc_seed) : NULL;
+	explicit_bzero(&nc_seed, sizeof(nc_seed));
 	if (e->shared.nc == NULL) {
 		rc = e->nc_mem ? -EINVAL : -ENOMEM;
 		goto out_free;

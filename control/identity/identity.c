@@ -1156,3 +1156,31 @@ ushd_identity_verify(struct ushd_identity *id, const struct ushd_identity_req *r
 	atomic_fetch_add_explicit(&id->n_verdict[v], 1, memory_order_relaxed);
 	return 0;
 }
+
+unsigned int
+ushd_identity_cert_list(struct ushd_identity *id,
+			void (*fn)(void *arg, const struct ushd_identity_cert_info *e), void *arg)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&id->lock);
+	for (struct id_node *x = id->certs.lru.next; x != &id->certs.lru; x = x->next, n++) {
+		const struct id_cert *c = x->cert;
+		struct ushd_identity_cert_info e = {
+			.x5u = c->url,
+			.not_before = c->not_before,
+			.valid_until = c->valid_until,
+			.expires = x->expires,
+			.n_tn = c->tn.n,
+			.spc = c->tn.has_spc,
+		};
+		X509 *leaf = sk_X509_num(c->chain) > 0 ? sk_X509_value(c->chain, 0) : NULL;
+
+		if (leaf != NULL)
+			X509_NAME_oneline(X509_get_subject_name(leaf), e.subject,
+					  (int)sizeof(e.subject));
+		fn(arg, &e);
+	}
+	pthread_mutex_unlock(&id->lock);
+	return n;
+}

@@ -291,6 +291,26 @@ ushd_identity_reason_name(enum ushd_id_reason r);
 const char *
 ushd_identity_reason_text(enum ushd_id_reason r);
 
+/** One entry of the certificate cache, as ushd_identity_cert_list() reports it. */
+struct ushd_identity_cert_info {
+	const char *x5u;     /**< the URL the entry is keyed by */
+	char subject[256];   /**< the leaf's subject, one line */
+	time_t not_before;   /**< latest notBefore of the chain */
+	time_t valid_until;  /**< min(validation + cert_ttl, notAfter, CRL nextUpdate) */
+	time_t expires;      /**< when the entry leaves the cache */
+	unsigned int n_tn;   /**< TNAuthList entries */
+	bool spc;            /**< the TNAuthList has a service provider code (every TN) */
+};
+
+/**
+ * Call fn for each cached certificate, most recently used first, under the cache lock (fn
+ * must not call back into id). @return the number of entries.
+ * Threads: any.
+ */
+unsigned int
+ushd_identity_cert_list(struct ushd_identity *id,
+			void (*fn)(void *arg, const struct ushd_identity_cert_info *e), void *arg);
+
 /*
  * Worker pool: bounded submission queue, worker threads, bounded completion queue and an
  * eventfd that is readable while completions wait. At most queue_depth verifications are

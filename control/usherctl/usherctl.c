@@ -1254,6 +1254,124 @@ c_nonce_rotate(int argc, char **argv)
 	return finish(call(json_pack("{s:s}", "cmd", "nonce.rotate")), h_nonce);
 }
 
+/* ---- identity (STIR/SHAKEN verifier in usherd) ---- */
+
+/* "name N, name N" of an object's integer members, the zero ones left out. */
+static void
+print_counts(const char *title, const json_t *o)
+{
+	const char *k;
+	json_t *v;
+	bool any = false;
+
+	printf("%s:", title);
+	json_object_foreach((json_t *)(uintptr_t)o, k, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		printf("%s %s %lld", any ? "," : "", k, (long long)json_integer_value(v));
+		any = true;
+	}
+	printf("%s\n", any ? "" : " none");
+}
+
+static long long
+ival(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void
+h_identity_stats(const json_t *reply)
+{
+	const json_t *c = json_object_get(reply, "cache"), *p = json_object_get(reply, "punts");
+	const json_t *e;
+	size_t i;
+
+	print_counts("verdicts", json_object_get(reply, "verdicts"));
+	print_counts("reasons", json_object_get(reply, "reasons"));
+	printf("certificate cache: %lld cached, %lld hits, %lld misses, %lld chains built\n",
+	       ival(c, "cert_cached"), ival(c, "cert_hit"), ival(c, "cert_miss"),
+	       ival(c, "chain_builds"));
+	printf("result cache: %lld cached, %lld hits, %lld misses; %lld ES256 verifications, "
+	       "%lld flushes\n",
+	       ival(c, "result_cached"), ival(c, "result_hit"), ival(c, "result_miss"),
+	       ival(c, "sig_verifies"), ival(c, "flushes"));
+	printf("punts: %lld received, %lld answered, %lld refused (overload), %lld in flight, "
+	       "%lld for nodes gone\n",
+	       ival(p, "received"), ival(p, "answered"), ival(p, "overload"), ival(p, "in_flight"),
+	       ival(p, "dropped"));
+	json_array_foreach(json_object_get(reply, "nodes"), i, e)
+		printf("node %s: %s, %lld punts\n",
+		       json_string_value(json_object_get(e, "path")),
+		       json_is_true(json_object_get(e, "punting")) ? "punting" : "not punting",
+		       ival(e, "punts"));
+}
+
+static void
+h_identity_cache(const json_t *reply)
+{
+	struct ushctl_table t;
+	long long now = ival(reply, "now");
+	const json_t *e;
+	size_t i;
+
+	if (json_array_size(json_object_get(reply, "certificates")) == 0) {
+		printf("no certificate cached\n");
+		return;
+	}
+	ushctl_table_init(&t, 5);
+	ushctl_table_row(&t, (const char *const[]){"X5U", "SUBJECT", "TNAUTH", "VALID", "CACHED"});
+	json_array_foreach(json_object_get(reply, "certificates"), i, e) {
+		char tn[32], valid[32], cached[32];
+
+		if (json_is_true(json_object_get(e, "spc")))
+			snprintf(tn, sizeof(tn), "SPC");
+		else
+			snprintf(tn, sizeof(tn), "%lld TN", ival(e, "tn_entries"));
+		ushctl_duration(valid, sizeof(valid), ival(e, "valid_until") - now);
+		ushctl_duration(cached, sizeof(cached), ival(e, "expires") - now);
+		ushctl_table_row(&t, (const char *const[]){
+					     json_string_value(json_object_get(e, "x5u")),
+					     json_string_value(json_object_get(e, "subject")), tn,
+					     valid, cached});
+	}
+	ushctl_table_print(&t, stdout);
+}
+
+static void
+h_identity_done(const json_t *reply)
+{
+	(void)reply;
+	printf("done: both caches are empty\n");
+}
+
+static int
+c_identity_stats(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage_error(cmd_named("identity stats"), "identity stats takes no argument");
+	return finish(call(json_pack("{s:s}", "cmd", "identity.stats")), h_identity_stats);
+}
+
+static int
+c_identity_cache(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return finish(call(json_pack("{s:s}", "cmd", "identity.cache")), h_identity_cache);
+	if (argc == 2 && strcmp(argv[1], "flush") == 0)
+		return finish(call(json_pack("{s:s}", "cmd", "identity.flush")), h_identity_done);
+	return usage_error(cmd_named("identity cache"), "expected list or flush");
+}
+
+static int
+c_identity_trust(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "reload") != 0)
+		return usage_error(cmd_named("identity trust"), "expected reload");
+	return finish(call(json_pack("{s:s}", "cmd", "identity.reload")), h_identity_done);
+}
+
 /* ---- explain ---- */
 
 /* usher-explain beside this program (installed), in the build tree, or in PATH. */
@@ -1497,6 +1615,20 @@ static const struct command commands[] = {
 	 "both, and pushes them to every node: nonces handed out before stay valid, nobody is\n"
 	 "challenged again.",
 	 c_nonce_rotate},
+	{"identity stats", "", "STIR/SHAKEN verifier: verdicts, reasons, caches, punts",
+	 "Counters of usherd's verifier ([identity] in usherd.ini): verdicts and reasons since\n"
+	 "start, certificate and result cache hits and misses, chains built, ES256 runs, punts\n"
+	 "received from the nodes and answered, and which nodes punt to it.",
+	 c_identity_stats},
+	{"identity cache", "list|flush", "certificates cached by the verifier, or drop both caches",
+	 "list: every cached certificate (x5u, leaf subject, TNAuthList, time left valid and in\n"
+	 "the cache). flush: empty the certificate and the result cache (the next punt of each\n"
+	 "x5u reads the repository and builds the chain again).",
+	 c_identity_cache},
+	{"identity trust", "reload", "re-read trust anchors, CRLs and the repository index",
+	 "Reloads ca_file/ca_dir, crl_file/crl_dir and repo_dir's index, all or nothing (an\n"
+	 "error keeps the trust in force, exit 1), and flushes both caches.",
+	 c_identity_trust},
 	{"explain", "[--node PATH|NAME] [--dry-run] CAPTURE",
 	 "usher-explain on a capture, with a node's live configuration",
 	 "Runs usher-explain --config <the node's usher.ini> --set <each live key's value> CAPTURE,\n"

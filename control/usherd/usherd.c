@@ -172,21 +172,24 @@ static int
 run(struct ushd *d, int lfd, int sfd)
 {
 	struct client clients[USHD_MAX_CLIENTS];
-	struct pollfd pfd[2 + USHD_MAX_NODES + USHD_MAX_CLIENTS];
+	struct pollfd pfd[3 + USHD_MAX_NODES + USHD_MAX_CLIENTS];
 
 	for (unsigned int i = 0; i < USHD_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	for (;;) {
-		unsigned int np = 0, node_at, client_at;
+		unsigned int np = 0, node_at, client_at, ident_at;
 		uint64_t now, next = UINT64_MAX;
 		int timeout, rc;
 
 		ushd_nodes_tick(d, false);
 		pfd[np++] = (struct pollfd){.fd = lfd, .events = POLLIN};
 		pfd[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		/* the verifier pool's eventfd (-1 without [identity]: poll ignores it) */
+		ident_at = np;
+		pfd[np++] = (struct pollfd){.fd = ushd_ident_fd(d), .events = POLLIN};
 		node_at = np;
 		for (unsigned int i = 0; i < d->conf.n_nodes; i++) {
-			/* nothing comes unasked: readable means closed (or a broken peer) */
+			/* only PUNT frames come unasked; else readable means closed */
 			pfd[np++] = (struct pollfd){.fd = d->nodes[i].fd, .events = POLLIN};
 			if (d->nodes[i].fd < 0 && d->nodes[i].next_try_ms < next)
 				next = d->nodes[i].next_try_ms;
@@ -224,8 +227,10 @@ run(struct ushd *d, int lfd, int sfd)
 			struct ushd_node *n = &d->nodes[i];
 
 			if (n->fd >= 0 && pfd[node_at + i].fd == n->fd && pfd[node_at + i].revents)
-				ushd_node_down(d, n, "connection closed by the node");
+				ushd_node_readable(d, n);
 		}
+		if (pfd[ident_at].revents & POLLIN)
+			ushd_ident_collect(d);
 		for (unsigned int i = 0; i < USHD_MAX_CLIENTS; i++)
 			if (clients[i].fd >= 0 && pfd[client_at + i].revents)
 				client_readable(d, &clients[i]);
@@ -316,8 +321,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d.creds_loaded = time(NULL);
+	/* the verifier loads its anchors and repository index now: errors before any effect */
+	if (ushd_ident_start(&d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "usherd: %s: [identity] %s\n", config, err);
+		ushd_credset_free(&d.creds);
+		return 1;
+	}
 	if (check) {
-		printf("%s: OK, %zu users in the source\n", config, d.creds.n);
+		printf("%s: OK, %zu users in the source%s\n", config, d.creds.n,
+		       d.id != NULL ? ", identity verifier ready" : "");
+		ushd_ident_stop(&d);
 		ushd_credset_free(&d.creds);
 		return 0;
 	}
@@ -354,6 +367,7 @@ out_free:
 	for (unsigned int i = 0; i < d.conf.n_nodes; i++)
 		if (d.nodes[i].fd >= 0)
 			close(d.nodes[i].fd);
+	ushd_ident_stop(&d);
 	ushd_credset_free(&d.creds);
 	json_decref(d.live);
 	OPENSSL_cleanse(&d.keys, sizeof(d.keys));

@@ -789,6 +789,8 @@ ushd_cmd(struct ushd *d, const json_t *req)
 
 	if (cmd == NULL)
 		return ush_ctl_reply_err(USH_CTL_EINVAL, "request without \"cmd\"");
+	if (strncmp(cmd, "identity.", 9) == 0)
+		return ushd_ident_cmd(d, cmd, req);
 	if (strcmp(cmd, "hello") == 0)
 		return cmd_hello(d, req);
 	if (strcmp(cmd, "status") == 0)

@@ -286,6 +286,12 @@ conf_apply(struct conf_ctx *cx, const char *section, const char *key, const char
 			rc = parse_uint(v, 10, 600000, &c->timeout_ms, msg, sizeof(msg));
 		else
 			return conf_fail(cx, line, "unknown key '%s' in [dataplane]", key);
+	} else if (strcmp(section, "identity") == 0) {
+		/* the verifier's own keys (docs/identity.md); its message starts with the key */
+		c->ident_on = true;
+		rc = ushd_identity_conf_set(&c->ident, key, v, msg, sizeof(msg));
+		if (rc < 0)
+			return conf_fail(cx, line, "identity.%s", msg);
 	} else if (strcmp(section, "source") == 0) {
 		/* its message already starts with the key */
 		rc = ushd_source_conf_set(&c->source, key, v, msg, sizeof(msg));
@@ -311,6 +317,8 @@ conf_defaults(struct ushd_conf *c)
 	c->reconnect_ms = 1000;
 	c->timeout_ms = 5000;
 	ushd_source_conf_defaults(&c->source);
+	c->ident_on = false;
+	ushd_identity_conf_defaults(&c->ident);
 }
 
 int
@@ -355,11 +363,13 @@ ushd_conf_load(struct ushd_conf *c, const char *path, char *err, size_t errlen)
 			break;
 		}
 		if (strcmp(section, "usherd") != 0 && strcmp(section, "dataplane") != 0 &&
-		    strcmp(section, "source") != 0) {
+		    strcmp(section, "source") != 0 && strcmp(section, "identity") != 0) {
 			rc = conf_fail(cx, conf_line_of(cx, section, ""), "unknown section [%s]",
 				       section);
 			break;
 		}
+		if (strcmp(section, "identity") == 0)
+			c->ident_on = true; /* even empty: ushd_ident_start() says what is missing */
 		for (int e = 0; e < n && rc == 0; e++)
 			rc = conf_apply(cx, section, entries[e].name, entries[e].value);
 	}

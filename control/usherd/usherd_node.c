@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,15 +49,30 @@ ushd_node_down(struct ushd *d, struct ushd_node *n, const char *why)
 	n->next_try_ms = ushd_now_ms() + ((uint64_t)d->conf.reconnect_ms << n->failures);
 }
 
+/* PUNT frames that arrive while a call waits for its reply (include/usher_ctl.h). */
+struct punt_ctx {
+	struct ushd *d;
+	struct ushd_node *n;
+};
+
+static int
+punt_frame(void *arg, const struct ush_ctl_hdr *h, const uint8_t *payload)
+{
+	struct punt_ctx *pc = arg;
+
+	return ushd_ident_punts(pc->d, pc->n, payload, h->len);
+}
+
 json_t *
 ushd_node_call(struct ushd *d, struct ushd_node *n, const json_t *req)
 {
+	struct punt_ctx pc = {d, n};
 	char err[256], why[300];
 	json_t *reply;
 
 	if (n->fd < 0)
 		return NULL;
-	reply = ush_ctl_call(n->fd, req, err, sizeof(err));
+	reply = ush_ctl_call_ex(n->fd, req, punt_frame, &pc, err, sizeof(err));
 	if (reply == NULL) {
 		snprintf(why, sizeof(why), "%s: %s", json_string_value(json_object_get(req, "cmd")),
 			 err);
@@ -256,8 +272,8 @@ node_sync(struct ushd *d, struct ushd_node *n)
 	json_t *req, *reply = NULL;
 	int rc;
 
-	req = json_pack("{s:s, s:i, s:s}", "cmd", "hello", "version", USH_CTL_VERSION, "peer",
-			"usherd");
+	req = json_pack("{s:s, s:i, s:s, s:b}", "cmd", "hello", "version", USH_CTL_VERSION, "peer",
+			"usherd", "identity", d->id != NULL);
 	rc = req ? node_step(d, n, req, &reply) : -ENOMEM;
 	json_decref(req);
 	if (rc < 0)
@@ -266,6 +282,7 @@ node_sync(struct ushd *d, struct ushd_node *n)
 		 json_string_value(json_object_get(reply, "node")) ?: "");
 	n->pid = json_integer_value(json_object_get(reply, "pid"));
 	n->boot = json_integer_value(json_object_get(reply, "boot"));
+	n->ident = json_is_true(json_object_get(reply, "identity"));
 	json_decref(reply);
 
 	req = ushd_keys_request(&d->keys);
@@ -317,7 +334,39 @@ ushd_nodes_tick(struct ushd *d, bool force)
 			continue;
 		}
 		n->fd = fd;
+		n->conn++;
+		n->ident = false;
 		ushd_log(USHD_LOG_INFO, "node %s: connected", n->path);
 		(void)node_sync(d, n);
 	}
+}
+
+void
+ushd_node_readable(struct ushd *d, struct ushd_node *n)
+{
+	struct ush_ctl_rx rx = {0};
+
+	/* whole frames: the node writes each in one go, so a blocking read ends soon */
+	for (int k = 0; k < 64 && n->fd >= 0; k++) {
+		struct pollfd more = {.fd = n->fd, .events = POLLIN};
+		int rc = ush_ctl_recv(&rx, n->fd);
+
+		if (rc < 0) {
+			ushd_node_down(d, n,
+				       rc == -EPIPE ? "connection closed by the node"
+						    : "protocol error on the node's connection");
+			break;
+		}
+		if (rx.hdr.type != USH_CTL_PUNT) {
+			ushd_node_down(d, n, "unexpected frame from the node");
+			break;
+		}
+		if (ushd_ident_punts(d, n, rx.payload, rx.hdr.len) < 0) {
+			ushd_node_down(d, n, "malformed PUNT record");
+			break;
+		}
+		if (n->fd < 0 || poll(&more, 1, 0) <= 0)
+			break;
+	}
+	ush_ctl_rx_free(&rx);
 }

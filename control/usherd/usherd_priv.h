@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "ush_ctl.h"
+#include "ushd_identity.h"
 #include "ushd_source.h"
 
 #define USHD_PATH_MAX 1024
@@ -51,6 +52,8 @@ struct ushd_conf {
 	unsigned int reconnect_ms;
 	unsigned int timeout_ms; /* one request to a node, and a whole push's frames each */
 	struct ushd_source_conf source;
+	bool ident_on;                 /* an [identity] section: verify the nodes' punts */
+	struct ushd_identity_conf ident;
 };
 
 /** Read usherd.ini. @return 0, or -errno with err "file:line: message". */
@@ -117,6 +120,16 @@ struct ushd_node {
 	unsigned int syncs;   /* completed (re)synchronisations */
 	unsigned int failures; /* consecutive failures after a connection: retry backoff */
 	char why[320];        /* why it is down */
+	uint32_t conn;        /* connections made: verdicts go only to the one punting */
+	bool ident;           /* its hello accepted punts on this connection */
+	uint64_t punts;       /* punt records received from it */
+};
+
+/* A punt being verified: where its verdict goes (cookie = index in ushd.jobs). */
+struct ushd_ident_job {
+	uint64_t id;   /* the node's id, echoed in the verdict */
+	uint32_t conn; /* ushd_node.conn when punted */
+	int16_t node;  /* index in ushd.nodes */
 };
 
 /** The daemon. */
@@ -128,7 +141,36 @@ struct ushd {
 	struct ushd_keys keys;
 	json_t *live;
 	time_t started;
+	/* [identity]: the verifier, its pool (poll()ed on its eventfd) and the punts in it */
+	struct ushd_identity *id;
+	struct ushd_identity_pool *pool;
+	struct ushd_ident_job *jobs;
+	uint32_t *job_free;
+	uint32_t n_job_free;
+	uint64_t id_punts, id_verdicts, id_overload, id_dropped, id_bad;
 };
+
+/* usherd_ident.c: the STIR/SHAKEN verifier (docs/identity.md) */
+/** Create the verifier and its pool when [identity] is configured. @return 0 or -errno. */
+int
+ushd_ident_start(struct ushd *d, char *err, size_t errlen);
+void
+ushd_ident_stop(struct ushd *d);
+/** The pool's eventfd, or -1. */
+int
+ushd_ident_fd(const struct ushd *d);
+/** A PUNT frame from node n: submit each record (overload: INTERNAL verdict at once). */
+int
+ushd_ident_punts(struct ushd *d, struct ushd_node *n, const uint8_t *payload, uint32_t len);
+/** The pool's eventfd is readable: send the finished verdicts to their nodes. */
+void
+ushd_ident_collect(struct ushd *d);
+/** identity.stats, identity.cache, identity.flush, identity.reload; NULL: not one of them. */
+json_t *
+ushd_ident_cmd(struct ushd *d, const char *cmd, const json_t *req);
+/** A node's socket is readable while no call waits: a PUNT frame, or it closed. */
+void
+ushd_node_readable(struct ushd *d, struct ushd_node *n);
 
 /** Monotonic milliseconds. */
 uint64_t

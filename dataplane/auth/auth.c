@@ -5,9 +5,11 @@
 /* The per-worker authentication pipeline: parse, classify, verify in batches, build replies. */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ush_auth.h"
 #include "ush_sip.h"
@@ -71,6 +73,7 @@ struct ush_auth_worker {
 	struct ush_digest_ctx *hctx;   /* nonce MACs */
 	size_t realm_len;
 	size_t tag_prefix_len;
+	size_t server_len;             /* conf.server: 0 for no Server header */
 	uint32_t next_index;
 	uint32_t stride;
 
@@ -102,6 +105,7 @@ static bool
 conf_valid(const struct ush_auth_conf *conf)
 {
 	size_t realm_len = strnlen(conf->realm, sizeof(conf->realm));
+	size_t server_len;
 
 	if (realm_len == 0 || realm_len == sizeof(conf->realm) || conf->n_algos == 0 ||
 	    conf->n_algos > USH_ALGO_UNKNOWN || conf->nonce_lifetime == 0)
@@ -110,6 +114,13 @@ conf_valid(const struct ush_auth_conf *conf)
 		if (conf->algos[i] >= USH_ALGO_UNKNOWN)
 			return false;
 	if (conf->qop_mask & ~((1u << USH_QOP_AUTH) | (1u << USH_QOP_AUTH_INT)))
+		return false;
+	/* ages are compared as signed 32-bit distances (nc_table.c) */
+	if (conf->retransmission_window > INT32_MAX)
+		return false;
+	server_len = strnlen(conf->server, sizeof(conf->server));
+	if (server_len == sizeof(conf->server) ||
+	    (server_len != 0 && !ush_reply_server_ok(conf->server, server_len)))
 		return false;
 	return strnlen(conf->tag_prefix, sizeof(conf->tag_prefix)) < sizeof(conf->tag_prefix);
 }
@@ -155,6 +166,7 @@ conf_take(struct ush_auth_worker *w, const struct ush_auth_conf *conf)
 	conf_normalise(&w->conf);
 	w->realm_len = strlen(w->conf.realm);
 	w->tag_prefix_len = strlen(w->conf.tag_prefix);
+	w->server_len = strlen(w->conf.server);
 	w->bans = w->sh->bans;
 	w->rates = w->sh->rates;
 }
@@ -490,6 +502,56 @@ breaks_copied_header(enum ush_sip_err err)
 	}
 }
 
+/*
+ * STIR/SHAKEN: a request the pipeline is about to forward. Only an initial INVITE is looked
+ * at; with Identity it is punted (the pre-check passed) or decided now (it failed), without
+ * one it passes, or gets 428 when [identity] require.
+ */
+static void
+ident_gate(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p)
+{
+	const struct ush_ident_conf *ic = &w->conf.ident;
+	const struct ush_sip_msg *m = &w->msg[i];
+	struct ush_sip_span pai = {0, 0};
+	enum ush_ident_pre pre;
+
+	if (!ic->enabled || m->method != USH_SIP_METHOD_INVITE ||
+	    ush_sip_span_present(m->to.tag))
+		return;
+	if (!ush_sip_span_present(m->identity)) {
+		/* 428 when required; else only a verstat someone else put there is our business */
+		if (ic->require || ush_ident_has_verstat(p->sip, m)) {
+			p->action = USH_AUTH_IDENT;
+			p->idv = USH_CTL_IDV_MISSING;
+			p->id_reason = "missing";
+		}
+		return;
+	}
+	pre = ush_ident_precheck(p->sip + m->identity.off, m->identity.len);
+	if (ush_sip_span_present(m->pai))
+		pai = ush_ident_first_value(p->sip, m->pai);
+	if (pre == USH_IDENT_PRE_OK &&
+	    (m->from.raw.len > USH_CTL_PUNT_ADDR_MAX || m->to.raw.len > USH_CTL_PUNT_ADDR_MAX ||
+	     pai.len > USH_CTL_PUNT_ADDR_MAX || m->from.raw.len == 0 || m->to.raw.len == 0))
+		pre = USH_IDENT_PRE_SIZE;
+	if (pre != USH_IDENT_PRE_OK) {
+		p->action = USH_AUTH_IDENT;
+		p->idv = ush_ident_pre_verdict(pre);
+		p->id_reason = ush_ident_pre_reason(pre);
+		p->event = USH_CTR_ID_PRECHECK;
+		return;
+	}
+	p->action = USH_AUTH_PUNT;
+	p->id_off[USH_AUTH_PUNT_IDENTITY] = m->identity.off;
+	p->id_len[USH_AUTH_PUNT_IDENTITY] = m->identity.len;
+	p->id_off[USH_AUTH_PUNT_FROM] = m->from.raw.off;
+	p->id_len[USH_AUTH_PUNT_FROM] = m->from.raw.len;
+	p->id_off[USH_AUTH_PUNT_PAI] = pai.off;
+	p->id_len[USH_AUTH_PUNT_PAI] = pai.len;
+	p->id_off[USH_AUTH_PUNT_TO] = m->to.raw.off;
+	p->id_len[USH_AUTH_PUNT_TO] = m->to.raw.len;
+}
+
 /* Phase 1: parse and decide everything that needs no crypto. */
 static void
 classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, uint32_t now)
@@ -535,6 +597,7 @@ classify(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n, u
 		if (p->flags & USH_AUTH_PKT_ALLOW) {
 			p->action = USH_AUTH_FORWARD;
 			p->ctr = USH_CTR_FWD_ALLOWED;
+			ident_gate(w, i, p);
 			continue;
 		}
 		if (deny_source(w, i, p, now))
@@ -582,6 +645,24 @@ count_failure(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p,
 		p->event = USH_CTR_BAN_STARTED;
 		ban_event(w, p, i, USH_AUTH_BAN_USER, w->user_key[i], now);
 	}
+}
+
+/*
+ * What tells a UDP retransmission from a replay (ush_nc_accept_msg()): every byte of the
+ * request and the address and port it came from. A client resends the same bytes from the
+ * same socket; a copy with anything changed is another request.
+ */
+static uint32_t
+rtx_fingerprint(const struct ush_auth_worker *w, const struct ush_auth_pkt *p)
+{
+	uint8_t peer[1 + 16 + 2];
+	size_t alen = p->src.af == AF_INET6 ? 16 : 4;
+
+	peer[0] = p->src.af;
+	memcpy(&peer[1], p->src.addr, alen);
+	peer[1 + alen] = (uint8_t)(p->src.port >> 8);
+	peer[2 + alen] = (uint8_t)p->src.port;
+	return ush_nc_fingerprint(w->sh->nc, p->sip, p->sip_len, peer, (uint8_t)(alen + 3));
 }
 
 /* Phases 2-4: nonce MACs, credential lookups, digests and nonce-counts for the VERIFY lanes. */
@@ -672,6 +753,8 @@ verify(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 		unsigned i = lane_of[k];
 		struct ush_auth_pkt *p = &pkts[i];
 		const struct ush_sip_cred *c = &w->cred[i];
+		uint32_t rtx_window = w->conf.retransmission_window;
+		uint32_t fp;
 
 		w->state[i] = LANE_CHALLENGE;
 		if (verdict[k] != USH_DIGEST_OK) {
@@ -685,13 +768,25 @@ verify(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 			p->ctr = USH_CTR_CHALLENGE_STALE;
 			continue;
 		}
-		/* Without qop there is no nc: such a nonce is good for one request. */
-		switch (ush_nc_accept(w->sh->nc, w->ninfo[k].index,
-				      c->qop_id == USH_QOP_NONE ? 1 : c->nc_value)) {
+		/* Without qop there is no nc: such a nonce is good for one request (and for its
+		 * exact retransmissions, like any request). */
+		fp = rtx_window != 0 ? rtx_fingerprint(w, p) : 0;
+		switch (ush_nc_accept_msg(w->sh->nc, w->ninfo[k].index,
+					  c->qop_id == USH_QOP_NONE ? 1 : c->nc_value, fp, now,
+					  rtx_window)) {
 		case USH_NC_OK:
 			w->state[i] = LANE_DONE;
 			p->action = USH_AUTH_FORWARD;
 			p->ctr = USH_CTR_FWD_AUTH_OK;
+			ident_gate(w, i, p);
+			break;
+		case USH_NC_RETRANSMISSION:
+			/* the PBX's transaction absorbs it; an INVITE takes the Identity path
+			 * again, so the copy reaches the PBX marked like the first */
+			w->state[i] = LANE_DONE;
+			p->action = USH_AUTH_FORWARD;
+			p->ctr = USH_CTR_FWD_RETRANSMISSION;
+			ident_gate(w, i, p);
 			break;
 		case USH_NC_EVICTED:
 			w->stale[i] = true;
@@ -771,11 +866,13 @@ answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 
 		if (w->state[i] == LANE_REPLY_400) {
 			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, 400, tag,
-					      tag_len, &p->src, NULL, 0);
+					      tag_len, &p->src, NULL, 0, w->conf.server,
+					      w->server_len);
 		} else if (w->state[i] == LANE_DENY) {
 			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, w->code[i],
 					      tag, tag_len, &p->src, NULL,
-					      w->code[i] == 503 ? w->conf.retry_after : 0);
+					      w->code[i] == 503 ? w->conf.retry_after : 0,
+					      w->conf.server, w->server_len);
 		} else if (!nonces_ok) {
 			len = -EIO;
 		} else {
@@ -805,7 +902,8 @@ answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 				.proxy = code == 407,
 			};
 			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, code, tag,
-					      tag_len, &p->src, &ch, 0);
+					      tag_len, &p->src, &ch, 0, w->conf.server,
+					      w->server_len);
 		}
 		if (len < 0) {
 			/* Nothing a reply could be addressed with: count it as a drop. */
@@ -844,4 +942,54 @@ ush_auth_process_burst(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, uns
 	verify(w, keys, pkts, n, now);
 	answer(w, keys, pkts, n, now);
 	return n;
+}
+
+const struct ush_ident_conf *
+ush_auth_ident_conf(const struct ush_auth_worker *w)
+{
+	return &w->conf.ident;
+}
+
+void
+ush_auth_ident_apply(struct ush_auth_worker *w, const char *sip, uint16_t len,
+		     const struct ush_reply_source *src, uint8_t idv, const char *reason,
+		     char *out, size_t cap, struct ush_auth_ident_res *res)
+{
+	struct ush_sip_msg *m = &w->msg[0]; /* between bursts: the scratch is free */
+	struct ush_ident_outcome o;
+	char tag[TAG_MAX];
+	size_t tag_len;
+
+	*res = (struct ush_auth_ident_res){0};
+	ush_ident_decide(&w->conf.ident, idv, &o);
+	res->ctr = o.ctr;
+	if (ush_sip_parse(sip, len, m) != USH_SIP_EOK) {
+		/* the pipeline parsed these bytes before: only a caller's mistake gets here */
+		res->len = -EINVAL;
+		return;
+	}
+	if (!o.reply) {
+		bool failed = o.verstat == USH_IDENT_VS_FAILED;
+
+		res->len = ush_ident_mark(sip, len, m, (enum ush_ident_verstat)o.verstat, o.code,
+					  failed && w->conf.ident.reason_header
+						  ? (reason != NULL ? reason : "")
+						  : NULL,
+					  out, cap, &res->stripped);
+		if (res->len >= 0)
+			return;
+		/* a P-Asserted-Identity or From that cannot carry a parameter: not forwarded
+		 * as if it had been checked */
+		o.reply = true;
+		o.code = 500;
+		res->ctr = USH_CTR_ID_REJECT_UNAVAILABLE;
+	}
+	memcpy(tag, w->conf.tag_prefix, w->tag_prefix_len);
+	tag_len = w->tag_prefix_len + hex32(tag + w->tag_prefix_len, w->next_index);
+	w->next_index += w->stride;
+	res->reply = true;
+	res->len = ush_reply_build(out, cap, sip, m, o.code, tag, tag_len, src, NULL,
+				   o.code == 503 ? w->conf.retry_after : 0, w->conf.server,
+				   w->server_len);
+	res->reply_port = ush_reply_dest_port(sip, m, src->port);
 }

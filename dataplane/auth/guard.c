@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "siphash_priv.h"
 #include "ush_guard.h"
 
 #define GUARD_ORDER_MIN 4
@@ -150,113 +151,6 @@ bucket_victim(const uint64_t snap[GUARD_WAYS], uint32_t now, uint16_t ban_time)
 	return stale >= 0 ? stale : oldest;
 }
 
-/* SipHash-1-3 (Aumasson and Bernstein): attackers choose the sources, so the hash is keyed. */
-struct guard_sip {
-	uint64_t v0, v1, v2, v3;
-	uint64_t tail;
-	unsigned int ntail;
-	size_t len;
-};
-
-static inline uint64_t
-rotl64(uint64_t x, unsigned int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static inline void
-sip_round(struct guard_sip *s)
-{
-	s->v0 += s->v1;
-	s->v1 = rotl64(s->v1, 13);
-	s->v1 ^= s->v0;
-	s->v0 = rotl64(s->v0, 32);
-	s->v2 += s->v3;
-	s->v3 = rotl64(s->v3, 16);
-	s->v3 ^= s->v2;
-	s->v0 += s->v3;
-	s->v3 = rotl64(s->v3, 21);
-	s->v3 ^= s->v0;
-	s->v2 += s->v1;
-	s->v1 = rotl64(s->v1, 17);
-	s->v1 ^= s->v2;
-	s->v2 = rotl64(s->v2, 32);
-}
-
-static inline void
-sip_block(struct guard_sip *s, uint64_t m)
-{
-	s->v3 ^= m;
-	sip_round(s);
-	s->v0 ^= m;
-}
-
-static inline uint64_t
-load_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-static inline void
-sip_init(struct guard_sip *s, uint64_t k0, uint64_t k1)
-{
-	s->v0 = k0 ^ 0x736f6d6570736575ull;
-	s->v1 = k1 ^ 0x646f72616e646f6dull;
-	s->v2 = k0 ^ 0x6c7967656e657261ull;
-	s->v3 = k1 ^ 0x7465646279746573ull;
-	s->tail = 0;
-	s->ntail = 0;
-	s->len = 0;
-}
-
-static inline void
-sip_absorb(struct guard_sip *s, const uint8_t *p, size_t n)
-{
-	s->len += n;
-	while (n > 0) {
-		if (s->ntail == 0 && n >= 8) {
-			sip_block(s, load_le64(p));
-			p += 8;
-			n -= 8;
-			continue;
-		}
-		s->tail |= (uint64_t)*p++ << (8 * s->ntail++);
-		n--;
-		if (s->ntail == 8) {
-			sip_block(s, s->tail);
-			s->tail = 0;
-			s->ntail = 0;
-		}
-	}
-}
-
-static inline uint64_t
-sip_final(struct guard_sip *s)
-{
-	sip_block(s, s->tail | (uint64_t)(s->len & 0xff) << 56);
-	s->v2 ^= 0xff;
-	sip_round(s);
-	sip_round(s);
-	sip_round(s);
-	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
-}
-
-/* splitmix64: stretches the 64-bit seed into SipHash's 128-bit key. */
-static uint64_t
-seed_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 size_t
 ush_guard_table_size(unsigned int order)
 {
@@ -274,8 +168,8 @@ ush_guard_table_init(void *mem, unsigned int order, uint64_t seed)
 	if (mem == NULL || ((uintptr_t)mem & 63) != 0 || ush_guard_table_size(order) == 0)
 		return NULL;
 	buckets = (size_t)1 << order;
-	t->k0 = seed_mix(seed);
-	t->k1 = seed_mix(t->k0 ^ seed);
+	t->k0 = siphash_seed_mix(seed);
+	t->k1 = siphash_seed_mix(t->k0 ^ seed);
 	t->bucket_mask = buckets - 1;
 	t->order = order;
 	for (size_t i = 0; i < buckets; i++)
@@ -294,16 +188,16 @@ ush_guard_key(const struct ush_guard_table *t, const struct ush_guard_src *src, 
 	 */
 	uint8_t head[1 + 16 + 1];
 	size_t alen = src->af == AF_INET ? 4 : 16;
-	struct guard_sip s;
+	struct siphash13 s;
 
 	head[0] = src->af;
 	memcpy(&head[1], src->addr, alen);
 	head[1 + alen] = user != NULL;
-	sip_init(&s, t->k0, t->k1);
-	sip_absorb(&s, head, alen + 2);
+	siphash_init(&s, t->k0, t->k1);
+	siphash_absorb(&s, head, alen + 2);
 	if (user != NULL)
-		sip_absorb(&s, (const uint8_t *)user, user_len);
-	return sip_final(&s);
+		siphash_absorb(&s, (const uint8_t *)user, user_len);
+	return siphash_final(&s);
 }
 
 bool

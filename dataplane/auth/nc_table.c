@@ -2,13 +2,15 @@
  * Copyright(c) 2026 Usher authors
  */
 
-/* Nonce-count replay table: one 64-bit atomic slot per nonce index, updated by CAS. */
+/* Nonce-count replay table: two 64-bit atomic words per nonce index (window by CAS, last accepted
+ * request by store). */
 
 #include <assert.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <string.h>
 
+#include "siphash_priv.h"
 #include "ush_nonce.h"
 
 #define NC_ORDER_MIN 4
@@ -22,15 +24,27 @@
  */
 #define NC_EMPTY 0
 
+/*
+ * A nonce's slot: the replay window, and what retransmission detection needs of the last
+ * request accepted on the nonce. Both words of a slot sit in one cache line (four slots per
+ * line), so the accept path touches one line as before.
+ */
+struct nc_slot {
+	_Atomic uint64_t state; /* generation | highest nc | window bitmap */
+	_Atomic uint64_t last;  /* fingerprint << 32 | time accepted (s); 0: none */
+};
+
 struct ush_nc_table {
 	uint32_t order;
 	uint32_t slot_mask;
 	uint32_t gen_mask; /* generations are 32 - order bits wide */
 	uint32_t gen_half; /* 2^(31 - order): serial-number comparison threshold */
-	alignas(64) _Atomic uint64_t slot[];
+	uint64_t k0, k1;   /* SipHash key of the fingerprints */
+	alignas(64) struct nc_slot slot[];
 };
 
 static_assert(sizeof(struct ush_nc_table) == 64, "header is one cache line");
+static_assert(sizeof(struct nc_slot) == 16, "four slots per cache line");
 static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "slots must be lock-free");
 
 static inline uint64_t
@@ -44,11 +58,11 @@ ush_nc_table_size(unsigned int order)
 {
 	if (order < NC_ORDER_MIN || order > NC_ORDER_MAX)
 		return 0;
-	return sizeof(struct ush_nc_table) + ((size_t)1 << order) * sizeof(uint64_t);
+	return sizeof(struct ush_nc_table) + ((size_t)1 << order) * sizeof(struct nc_slot);
 }
 
 struct ush_nc_table *
-ush_nc_table_init(void *mem, unsigned int order)
+ush_nc_table_init(void *mem, unsigned int order, uint64_t seed)
 {
 	struct ush_nc_table *t = mem;
 	size_t slots;
@@ -60,8 +74,12 @@ ush_nc_table_init(void *mem, unsigned int order)
 	t->slot_mask = (uint32_t)(slots - 1);
 	t->gen_mask = (uint32_t)((1ull << (32 - order)) - 1);
 	t->gen_half = (uint32_t)(1ull << (31 - order));
-	for (size_t i = 0; i < slots; i++)
-		atomic_init(&t->slot[i], NC_EMPTY);
+	t->k0 = siphash_seed_mix(seed);
+	t->k1 = siphash_seed_mix(t->k0 ^ seed);
+	for (size_t i = 0; i < slots; i++) {
+		atomic_init(&t->slot[i].state, NC_EMPTY);
+		atomic_init(&t->slot[i].last, 0);
+	}
 	return t;
 }
 
@@ -74,7 +92,7 @@ ush_nc_table_init(void *mem, unsigned int order)
 enum ush_nc_status
 ush_nc_accept(struct ush_nc_table *t, uint32_t index, uint32_t nc)
 {
-	_Atomic uint64_t *slot = &t->slot[index & t->slot_mask];
+	_Atomic uint64_t *slot = &t->slot[index & t->slot_mask].state;
 	uint32_t gen = index >> t->order;
 	uint64_t old, upd;
 
@@ -113,6 +131,60 @@ ush_nc_accept(struct ush_nc_table *t, uint32_t index, uint32_t nc)
 	return USH_NC_OK;
 }
 
+uint32_t
+ush_nc_fingerprint(const struct ush_nc_table *t, const void *msg, size_t len, const void *peer,
+		   uint8_t peer_len)
+{
+	struct siphash13 s;
+
+	/* msg, then peer, then peer's length: decodable from the end, so no two (msg, peer)
+	 * pairs hash the same input. The message goes first so that it is absorbed in blocks. */
+	siphash_init(&s, t->k0, t->k1);
+	siphash_absorb(&s, msg, len);
+	siphash_absorb(&s, peer, peer_len);
+	siphash_absorb(&s, &peer_len, 1);
+	return (uint32_t)(siphash_final(&s) >> 32);
+}
+
+/*
+ * The last word is written with a plain store after the CAS that accepted the request, and
+ * read only when the window said "seen before". Two workers accepting two ncs of one nonce at
+ * once may store their words in the other order than their CASes, and a worker may read the
+ * word between another's CAS and its store: either way the word names a request that was
+ * accepted on this nonce, only perhaps not the latest. So a race can make a true
+ * retransmission look like a replay (challenged, as before this existed), but a match always
+ * means a byte-identical copy of a request accepted within the window, never anything else.
+ * Slots are reclaimed by newer nonces: the word of the evicted nonce stays until the first
+ * accept of the new one, but the nonce is part of the fingerprinted message, so it cannot
+ * match a request on another nonce (but for a 2^-32 keyed-hash collision).
+ */
+enum ush_nc_status
+ush_nc_accept_msg(struct ush_nc_table *t, uint32_t index, uint32_t nc, uint32_t fp, uint32_t now,
+		  uint32_t window)
+{
+	struct nc_slot *s = &t->slot[index & t->slot_mask];
+	enum ush_nc_status st = ush_nc_accept(t, index, nc);
+	uint64_t last;
+	uint32_t age;
+
+	if (window == 0)
+		return st;
+	if (st == USH_NC_OK) {
+		atomic_store_explicit(&s->last, (uint64_t)fp << 32 | now, memory_order_relaxed);
+		return st;
+	}
+	if (st != USH_NC_REPLAY || nc == 0 || nc > NC_MAX)
+		return st;
+	last = atomic_load_explicit(&s->last, memory_order_relaxed);
+	/* workers read the clock independently: a stamp a little ahead of now is age 0 */
+	age = now - (uint32_t)last;
+	if ((int32_t)age < 0)
+		age = 0;
+	if (last != 0 && (uint32_t)(last >> 32) == fp && age <= window)
+		return USH_NC_RETRANSMISSION;
+	return st;
+}
+
 uint64_t
 ush_nc_table_used(const struct ush_nc_table *t)
 {
@@ -120,6 +192,6 @@ ush_nc_table_used(const struct ush_nc_table *t)
 	uint64_t used = 0;
 
 	for (size_t i = 0; i < slots; i++)
-		used += atomic_load_explicit(&t->slot[i], memory_order_relaxed) != NC_EMPTY;
+		used += atomic_load_explicit(&t->slot[i].state, memory_order_relaxed) != NC_EMPTY;
 	return used;
 }

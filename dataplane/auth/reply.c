@@ -136,6 +136,18 @@ reason_phrase(uint16_t code, size_t *len)
 	case 403:
 		r = "Forbidden";
 		break;
+	case 428:
+		r = "Use Identity Header";
+		break;
+	case 436:
+		r = "Bad Identity Info";
+		break;
+	case 437:
+		r = "Unsupported Credential";
+		break;
+	case 438:
+		r = "Invalid Identity Header";
+		break;
 	case 407:
 		r = "Proxy Authentication Required";
 		break;
@@ -263,7 +275,7 @@ int
 ush_reply_build(char *out, size_t cap, const char *buf, const struct ush_sip_msg *msg,
 		uint16_t code, const char *to_tag, size_t to_tag_len,
 		const struct ush_reply_source *src, const struct ush_reply_challenge *ch,
-		uint32_t retry_after)
+		uint32_t retry_after, const char *server, size_t server_len)
 {
 	struct wr w;
 	char digits[3];
@@ -281,6 +293,9 @@ ush_reply_build(char *out, size_t cap, const char *buf, const struct ush_sip_msg
 	if (unlikely(to_tag == NULL && to_tag_len != 0))
 		return -EINVAL;
 	if (ch != NULL && unlikely(!challenge_ok(ch, code)))
+		return -EINVAL;
+	if (unlikely(server_len != 0 &&
+		     (server == NULL || !ush_reply_server_ok(server, server_len))))
 		return -EINVAL;
 
 	w = (struct wr){out, out + (cap > USH_REPLY_MAX ? USH_REPLY_MAX : cap), false};
@@ -323,11 +338,28 @@ ush_reply_build(char *out, size_t cap, const char *buf, const struct ush_sip_msg
 		put_u32(&w, retry_after);
 		PUT_LIT(&w, "\r\n");
 	}
-	PUT_LIT(&w, "Server: Usher\r\nContent-Length: 0\r\n\r\n");
+	/* RFC 3261 §20.35: Server is optional; without one, scanners learn nothing of us */
+	if (server_len != 0) {
+		PUT_LIT(&w, "Server: ");
+		put(&w, server, server_len);
+		PUT_LIT(&w, "\r\n");
+	}
+	PUT_LIT(&w, "Content-Length: 0\r\n\r\n");
 
 	if (unlikely(w.full))
 		return -ENOSPC;
 	return (int)(w.p - out);
+}
+
+bool
+ush_reply_server_ok(const char *server, size_t len)
+{
+	if (len == 0 || len > USH_REPLY_SERVER_MAX || server[0] == ' ' || server[len - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)server[i] < 0x20 || (unsigned char)server[i] > 0x7e)
+			return false;
+	return true;
 }
 
 uint16_t

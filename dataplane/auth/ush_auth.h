@@ -51,6 +51,7 @@
 #include "ush_credtab.h"
 #include "ush_digest.h"
 #include "ush_guard.h"
+#include "ush_ident.h"
 #include "ush_nonce.h"
 #include "ush_reply.h"
 
@@ -88,6 +89,12 @@ struct ush_auth_conf {
 	uint8_t qop_mask;        /**< offered: (1 << USH_QOP_AUTH) | (1 << USH_QOP_AUTH_INT); 0 = none */
 	bool accept_no_qop;      /**< accept RFC 2069 credentials (no qop) even when qop is offered */
 	uint32_t nonce_lifetime; /**< seconds */
+	/**
+	 * Seconds during which an exact retransmission of the last request accepted on a nonce
+	 * is forwarded (USH_CTR_FWD_RETRANSMISSION) instead of challenged as a replay; 0: off.
+	 * See ush_nc_accept_msg().
+	 */
+	uint32_t retransmission_window;
 	uint8_t in_dialog;       /**< enum ush_auth_in_dialog */
 	uint8_t challenge_code;  /**< enum ush_auth_challenge_code */
 	bool sess_binary_ha1;    /**< -sess compatibility with Kamailio (see docs/digest.md) */
@@ -98,6 +105,9 @@ struct ush_auth_conf {
 	uint8_t deny_action;  /**< enum ush_auth_deny for blocked and banned sources */
 	uint8_t rate_action;  /**< enum ush_auth_deny for requests over the rate */
 	uint16_t retry_after; /**< seconds, in the 503 of the rate limit */
+	/** Server header value of our replies, NUL-terminated; "" (default): no Server header */
+	char server[USH_REPLY_SERVER_MAX + 1];
+	struct ush_ident_conf ident; /**< [identity]: STIR/SHAKEN policy (ush_ident.h) */
 };
 
 /** State shared by all workers. Set up before workers start. */
@@ -129,6 +139,25 @@ enum ush_auth_action {
 	USH_AUTH_FORWARD = 0, /**< send the original frame on, unchanged */
 	USH_AUTH_REPLY,       /**< send the reply text back where the request came from */
 	USH_AUTH_DROP,        /**< free the frame (absorbed ACK or counted drop) */
+	/**
+	 * An initial INVITE to forward whose Identity passed the pre-check: hold it and ask the
+	 * verifier (id_off/id_len say what to send); ush_auth_ident_apply() with the verdict.
+	 */
+	USH_AUTH_PUNT,
+	/**
+	 * An initial INVITE with an Identity verdict already (pre-check failure, or 428 when
+	 * one is required and missing): ush_auth_ident_apply() with idv and id_reason now.
+	 */
+	USH_AUTH_IDENT,
+};
+
+/** Which value of a punt id_off[]/id_len[] names (struct ush_auth_pkt). */
+enum ush_auth_punt_field {
+	USH_AUTH_PUNT_IDENTITY = 0, /**< the first Identity header value */
+	USH_AUTH_PUNT_FROM,         /**< the From value */
+	USH_AUTH_PUNT_PAI,          /**< the first P-Asserted-Identity value (length 0: none) */
+	USH_AUTH_PUNT_TO,           /**< the To value */
+	USH_AUTH_PUNT_NFIELDS,
 };
 
 /** Per-packet facts the I/O layer knows (struct ush_auth_pkt.flags). */
@@ -152,6 +181,12 @@ struct ush_auth_pkt {
 	uint16_t reply_len;
 	uint16_t reply_port; /**< UDP destination port of the reply */
 	const char *reply;   /**< reply text in the worker's scratch; valid until the next call */
+	/* out, USH_AUTH_PUNT: offsets into sip of the values to send the verifier */
+	uint16_t id_off[USH_AUTH_PUNT_NFIELDS];
+	uint16_t id_len[USH_AUTH_PUNT_NFIELDS];
+	/* out, USH_AUTH_IDENT */
+	uint8_t idv;           /**< enum ush_ctl_idv */
+	const char *id_reason; /**< machine reason (static string) */
 };
 
 struct ush_auth_worker;
@@ -257,6 +292,33 @@ ush_auth_worker_free(struct ush_auth_worker *w);
 unsigned int
 ush_auth_process_burst(struct ush_auth_worker *w, struct ush_auth_pkt *pkts, unsigned int n,
 		       uint32_t now);
+
+/** What ush_auth_ident_apply() decided for a held INVITE. */
+struct ush_auth_ident_res {
+	bool reply;          /**< true: send out[0..len) back (reply_port); false: forward out */
+	uint8_t ctr;         /**< enum ush_ctr: the request's outcome */
+	bool stripped;       /**< a verstat from outside was removed (forward) */
+	uint16_t reply_port; /**< UDP destination port of the reply */
+	int len;             /**< bytes written to out, or -ENOSPC / -EINVAL (nothing usable) */
+};
+
+/**
+ * Apply an Identity verdict to a request the pipeline gave USH_AUTH_PUNT or USH_AUTH_IDENT:
+ * parse it again, decide by the worker's [identity] policy (ush_ident_decide()) and write
+ * either the reply (To-tag with the worker's prefix) or the request marked with verstat
+ * (ush_ident_mark(), with an RFC 9410 Reason when [identity] reason_header and it failed).
+ * @param idv     enum ush_ctl_idv (INTERNAL for every "no verdict" case)
+ * @param reason  the verifier's machine reason, or NULL
+ * Threads: the worker's thread. No allocation.
+ */
+void
+ush_auth_ident_apply(struct ush_auth_worker *w, const char *sip, uint16_t len,
+		     const struct ush_reply_source *src, uint8_t idv, const char *reason,
+		     char *out, size_t cap, struct ush_auth_ident_res *res);
+
+/** The [identity] policy a worker has in force (its last published conf). */
+const struct ush_ident_conf *
+ush_auth_ident_conf(const struct ush_auth_worker *w);
 
 /** Name of a counter ("fwd_auth_ok"); "?" when out of range. */
 const char *

@@ -114,12 +114,19 @@ ush_nonce_check_burst(struct ush_digest_ctx *ctx, const struct ush_nonce_keys *k
 		      enum ush_nonce_status *status);
 
 /**
- * The nonce-count table: 2^order slots of 64 bits, shared by all workers.
+ * The nonce-count table: 2^order slots of two 64-bit words, shared by all workers.
  *
+ *   state (CAS)
  *   63                32 31            16 15             0
  *  +--------------------+----------------+----------------+
  *  | generation         | highest nc     | window bitmap  |
  *  +--------------------+----------------+----------------+
+ *   last (store), 0 = none
+ *   63                                 32 31             0
+ *  +-------------------------------------+----------------+
+ *  | fingerprint of the last accepted    | time accepted  |
+ *  | request (ush_nc_fingerprint)        | (s)            |
+ *  +-------------------------------------+----------------+
  *
  * A nonce's slot is index & (2^order - 1) and its generation index >> order (serial-number
  * arithmetic, so index wrap-around is harmless). Bit k of the window says that nc
@@ -129,26 +136,39 @@ ush_nonce_check_burst(struct ush_digest_ctx *ctx, const struct ush_nonce_keys *k
  * generation (or never used) is claimed by the first accepted request of a newer nonce.
  * An all-zero slot is one never used: an accepted nc is never 0, so generation 0 (the first
  * 2^order indexes) is an ordinary generation.
+ *
+ * The last word tells a UDP retransmission (RFC 3261 §17.1: the same request, byte for byte,
+ * resent after T1 while no final response arrived) from a replay: ush_nc_accept_msg().
+ *
+ * Memory: 16 bytes a slot, plus 64: 16 MiB + 64 for the default order 20, 4 GiB + 64 for
+ * order 28 (the window alone needed 8 bytes a slot; the last word doubled it).
  */
 struct ush_nc_table;
 
-/** Bytes a table of 2^order slots needs (order 4..28). 0 for a bad order. */
+/** Bytes a table of 2^order slots needs (order 4..28): 64 + 16 * 2^order. 0 for a bad order. */
 size_t
 ush_nc_table_size(unsigned int order);
 
 /**
  * Initialise a table in caller-provided, 64-byte-aligned memory of ush_nc_table_size() bytes
  * (rte_zmalloc in the dataplane, aligned_alloc in tests).
+ * @param seed  random secret (getrandom at start) keying the fingerprints, so that nobody
+ *              outside can craft a request whose fingerprint matches another's
  * @return the table, or NULL for a bad order or a NULL/unaligned pointer.
  */
 struct ush_nc_table *
-ush_nc_table_init(void *mem, unsigned int order);
+ush_nc_table_init(void *mem, unsigned int order, uint64_t seed);
 
 /** Outcome of recording a nonce-count. */
 enum ush_nc_status {
 	USH_NC_OK = 0,   /**< first time this nc is seen for this nonce: recorded */
 	USH_NC_REPLAY,   /**< seen before, 0, above 65535, or older than the window */
 	USH_NC_EVICTED,  /**< the nonce's slot was taken by a newer nonce: answer stale */
+	/**
+	 * ush_nc_accept_msg() only: seen before, but the request is the last one accepted on
+	 * the nonce, byte for byte from the same peer, within the retransmission window.
+	 */
+	USH_NC_RETRANSMISSION,
 };
 
 /**
@@ -157,6 +177,43 @@ enum ush_nc_status {
  */
 enum ush_nc_status
 ush_nc_accept(struct ush_nc_table *t, uint32_t index, uint32_t nc);
+
+/**
+ * The fingerprint of a request for ush_nc_accept_msg(): 32 bits of SipHash-1-3, keyed by the
+ * table's seed, over the whole SIP message and the peer it came from (address and port,
+ * encoded by the caller). Covering every byte is what makes "retransmission" mean "the same
+ * request": a copy with any header changed (Contact, SDP, branch, ...) is another request,
+ * and a replay. Any thread; no allocation.
+ */
+uint32_t
+ush_nc_fingerprint(const struct ush_nc_table *t, const void *msg, size_t len, const void *peer,
+		   uint8_t peer_len);
+
+/**
+ * ush_nc_accept(), and retransmission detection when window is not 0: an accepted request
+ * leaves (fp, now) in the slot; a request the window refuses whose fp is the slot's, no more
+ * than window seconds after that one was accepted, is USH_NC_RETRANSMISSION instead of
+ * USH_NC_REPLAY. Older copies, and copies of any earlier request on the nonce, stay replays.
+ * A qop-less nonce (no nc: the caller passes 1) is still good for one request, and its exact
+ * retransmissions within the window.
+ *
+ * What an attacker gains: a request sniffed on the wire and sent again unchanged from the
+ * same source address and port within window seconds is forwarded. The PBX sees a
+ * retransmission of a transaction it already has (RFC 3261 §17.2: same branch, same sent-by,
+ * same method) and absorbs it, answering with its last response, if any; the window must
+ * not be longer than the PBX keeps its transactions (64*T1 = 32 s for UDP: Timer J, and
+ * Timer L of RFC 6026 for INVITE). Anything changed makes it a replay; after the window,
+ * even an exact copy is one.
+ *
+ * @param fp      ush_nc_fingerprint() of the request (unused when window is 0)
+ * @param now     seconds, the pipeline's clock
+ * @param window  seconds; 0: exactly ush_nc_accept() (nothing recorded, nothing forwarded)
+ * Threads: any; lock-free. A race between workers can only make a true retransmission look
+ * like a replay, never a replay look like a retransmission (nc_table.c).
+ */
+enum ush_nc_status
+ush_nc_accept_msg(struct ush_nc_table *t, uint32_t index, uint32_t nc, uint32_t fp, uint32_t now,
+		  uint32_t window);
 
 /** Slots in use (non-zero), for telemetry; O(slots), not for the packet path. */
 uint64_t

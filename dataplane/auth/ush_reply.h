@@ -16,7 +16,7 @@
  *   CSeq: <as received>
  *   WWW-Authenticate: Digest realm="..", nonce="..", algorithm=SHA-256, qop="auth"[, stale=true]
  *   WWW-Authenticate: Digest realm="..", nonce="..", algorithm=MD5, qop="auth"[, stale=true]
- *   Server: Usher
+ *   Server: <[sip] server_header, only when one is configured>
  *   Content-Length: 0
  *
  * received= is added only when the source address differs from the Via sent-by host or the
@@ -39,6 +39,9 @@
 
 /** Longest reply the builder writes; larger ones fail with -ENOSPC. */
 #define USH_REPLY_MAX 4096
+
+/** Longest Server header value (ush_reply_server_ok()). */
+#define USH_REPLY_SERVER_MAX 64
 
 /** Where the request came from (the packet's source), for received= and rport=. */
 struct ush_reply_source {
@@ -70,7 +73,8 @@ struct ush_reply_challenge {
  * @param buf,msg  the request and its parse; for a request that failed to parse (400), the
  *                 fields the parser filled before the error are used
  * @param code     status code, 100..699; the reason phrase is the RFC 3261 one for 400, 401,
- *                 403, 407, 500, 503 ("Unknown" otherwise)
+ *                 403, 407, 500, 503, the RFC 8224 one for 428, 436, 437, 438 ("Unknown"
+ *                 otherwise)
  * @param to_tag   our To tag, added when the request's To has none (to_tag_len 0: never)
  * @param src      the packet's source
  * @param ch       challenges for 401/407, or NULL (or n_algos 0) for none. With challenges,
@@ -78,17 +82,29 @@ struct ush_reply_challenge {
  *                 below USH_ALGO_UNKNOWN. realm and nonces are written as given (the caller
  *                 keeps '"' and '\' out of them).
  * @param retry_after  seconds for a Retry-After header (503), 0 for none
+ * @param server   Server header value, written as given, or NULL (server_len 0) for no Server
+ *                 header; ush_reply_server_ok() must hold for it
  * @return reply length, -EINVAL when the request lacks what a reply must copy (top Via,
  *         From, To, Call-ID, CSeq) or an argument breaks the rules above (src->af neither
- *         AF_INET nor AF_INET6 included), -ENOSPC when cap is too small (nothing is written
- *         past cap; the bytes before it are undefined).
+ *         AF_INET nor AF_INET6 included, and a server failing ush_reply_server_ok()),
+ *         -ENOSPC when cap is too small (nothing is written past cap; the bytes before it
+ *         are undefined).
  * Threads: any; reentrant, no allocation.
  */
 int
 ush_reply_build(char *out, size_t cap, const char *buf, const struct ush_sip_msg *msg,
 		uint16_t code, const char *to_tag, size_t to_tag_len,
 		const struct ush_reply_source *src, const struct ush_reply_challenge *ch,
-		uint32_t retry_after);
+		uint32_t retry_after, const char *server, size_t server_len);
+
+/**
+ * May this be the value of our Server header? 1 to USH_REPLY_SERVER_MAX printable ASCII
+ * characters (space included, so "Acme-SBC/2.1 (edge)" is fine; no CR, LF or other control
+ * character, no leading or trailing space). Empty means "no header" and is not checked here.
+ * Threads: any.
+ */
+bool
+ush_reply_server_ok(const char *server, size_t len);
 
 /**
  * UDP port a response to this request goes to (RFC 3261 §18.2.2, RFC 3581 §4): the

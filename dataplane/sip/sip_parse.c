@@ -174,6 +174,7 @@ enum hdr_id {
 	HDR_IDENTITY,
 	HDR_AUTHORIZATION,
 	HDR_PROXY_AUTHORIZATION,
+	HDR_PAI,
 };
 
 /* Names are case-insensitive; compact forms per RFC 3261 §7.3.3 and RFC 8224 ("y"). */
@@ -221,7 +222,9 @@ hdr_lookup(const char *n, size_t len)
 	case 14:
 		return ieq(n, "content-length", 14) ? HDR_CONTENT_LENGTH : HDR_OTHER;
 	case 19:
-		return ieq(n, "proxy-authorization", 19) ? HDR_PROXY_AUTHORIZATION : HDR_OTHER;
+		if (ieq(n, "proxy-authorization", 19))
+			return HDR_PROXY_AUTHORIZATION;
+		return ieq(n, "p-asserted-identity", 19) ? HDR_PAI : HDR_OTHER;
 	default:
 		return HDR_OTHER;
 	}
@@ -676,6 +679,10 @@ parse_header(struct ush_sip_msg *msg, const char *buf, const char *end, const ch
 	case HDR_IDENTITY:
 		if (!ush_sip_span_present(msg->identity))
 			msg->identity = mkspan(buf, b, e);
+		return USH_SIP_EOK;
+	case HDR_PAI:
+		if (!ush_sip_span_present(msg->pai))
+			msg->pai = mkspan(buf, b, e);
 		return USH_SIP_EOK;
 	case HDR_AUTHORIZATION:
 	case HDR_PROXY_AUTHORIZATION:

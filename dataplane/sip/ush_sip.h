@@ -256,6 +256,8 @@ struct ush_sip_msg {
 	struct ush_sip_span contact;    /**< first Contact value (of the first header), raw */
 	struct ush_sip_span user_agent;
 	struct ush_sip_span identity;   /**< first Identity header value, raw */
+	struct ush_sip_span pai;        /**< first P-Asserted-Identity header value, raw (all its
+					     comma-separated values) */
 	struct ush_sip_auth auth[USH_SIP_MAX_AUTH]; /**< every (Proxy-)Authorization, in order */
 	uint8_t auth_count;
 

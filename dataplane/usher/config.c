@@ -544,6 +544,25 @@ bad:
 	return -EINVAL;
 }
 
+/* Sent as is in our replies' Server header; empty: none (ush_reply_server_ok()). */
+static int
+p_server_header(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
+		size_t len)
+{
+	size_t n = strlen(v);
+
+	RTE_SET_USED(o);
+	if (n != 0 && !ush_reply_server_ok(v, n)) {
+		snprintf(msg, len,
+			 "server_header must be empty or 1 to %d printable ASCII characters, "
+			 "without leading or trailing space",
+			 USH_REPLY_SERVER_MAX);
+		return -EINVAL;
+	}
+	strlcpy(cx->conf->auth.server, v, sizeof(cx->conf->auth.server));
+	return 0;
+}
+
 static int
 p_creds_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char *msg,
 	     size_t len)
@@ -922,6 +941,14 @@ static const struct conf_choice deny_actions[] = {
 	{"reply", USH_AUTH_DENY_REPLY}, {"drop", USH_AUTH_DENY_DROP}, {NULL, 0},
 };
 
+static const struct conf_choice ident_unavail[] = {
+	{"forward", USH_IDENT_UNAVAIL_FORWARD}, {"503", USH_IDENT_UNAVAIL_503},
+	{"500", USH_IDENT_UNAVAIL_500}, {NULL, 0},
+};
+static const struct conf_choice ident_policies[] = {
+	{"reject", USH_IDENT_REJECT}, {"mark", USH_IDENT_MARK}, {NULL, 0},
+};
+
 static const struct conf_key conf_keys[] = {
 	KEY_FN("ports", "outside", p_outside, "0"),
 	KEY_FN("ports", "inside", p_inside, "1"),
@@ -932,12 +959,14 @@ static const struct conf_key conf_keys[] = {
 	LIVE_FN("auth", "qop", p_qop, "auth"),
 	LIVE_BOOL("auth", "accept_no_qop", auth.accept_no_qop),
 	LIVE_UINT("auth", "nonce_lifetime", auth.nonce_lifetime, 1, 86400),
+	LIVE_UINT("auth", "retransmission_window", auth.retransmission_window, 0, 300),
 	KEY_FN("auth", "nonce_secret_file", p_nonce_secret_file, ""),
 	KEY_UINT("auth", "nc_table_order", nc_table_order, 4, 28),
 	LIVE_CHOICE("auth", "challenge_code", auth.challenge_code, challenge_codes),
 	LIVE_CHOICE("auth", "in_dialog", auth.in_dialog, in_dialog_modes),
 	KEY_BOOL("auth", "sess_binary_ha1", auth.sess_binary_ha1),
 	KEY_FN("auth", "tag_prefix", p_tag_prefix, "ush1"),
+	LIVE_FN("auth", "server_header", p_server_header, ""),
 	LIVE_CHOICE("policy", "passthrough", passthrough, passthrough_policies),
 	KEY_UINT("reassembly", "max_flows", reasm_max_flows, 0, 1u << 20),
 	KEY_UINT("reassembly", "timeout_ms", reasm_timeout_ms, 1, 60000),
@@ -967,6 +996,20 @@ static const struct conf_key conf_keys[] = {
 	KEY_FN("control", "group", p_ctl_group, ""),
 	KEY_FN("control", "node", p_node, ""),
 	KEY_UINT("control", "wait_sync", ctl_wait_sync, 0, 3600),
+	LIVE_BOOL("identity", "enabled", auth.ident.enabled),
+	LIVE_BOOL("identity", "require", auth.ident.require),
+	KEY_UINT("identity", "pending_max", ident_pending_max, 1, 65536),
+	KEY_UINT("identity", "timeout_ms", ident_timeout_ms, 1, 60000),
+	LIVE_CHOICE("identity", "unavailable", auth.ident.unavailable, ident_unavail),
+	LIVE_CHOICE("identity", "on_bad_info", auth.ident.policy[USH_CTL_IDV_BAD_INFO],
+		    ident_policies),
+	LIVE_CHOICE("identity", "on_unsupported_credential",
+		    auth.ident.policy[USH_CTL_IDV_UNSUPPORTED], ident_policies),
+	LIVE_CHOICE("identity", "on_invalid", auth.ident.policy[USH_CTL_IDV_INVALID],
+		    ident_policies),
+	LIVE_CHOICE("identity", "on_stale", auth.ident.policy[USH_CTL_IDV_STALE],
+		    ident_policies),
+	LIVE_BOOL("identity", "reason_header", auth.ident.reason_header),
 };
 
 static_assert(RTE_DIM(conf_keys) <= USH_DP_CONF_KEYS_MAX, "raw[] has a slot per key");
@@ -1063,6 +1106,7 @@ conf_defaults(struct ush_dp_conf *c)
 	c->auth.qop_mask = 1u << USH_QOP_AUTH;
 	c->auth.accept_no_qop = true;
 	c->auth.nonce_lifetime = 300;
+	c->auth.retransmission_window = 32; /* 64*T1: a UDP transaction's lifetime */
 	c->auth.in_dialog = USH_AUTH_IN_DIALOG_FORWARD;
 	c->auth.challenge_code = USH_AUTH_CODE_AUTO;
 	c->auth.sess_binary_ha1 = false;
@@ -1084,6 +1128,8 @@ conf_defaults(struct ush_dp_conf *c)
 	c->shed = true;
 	c->shed_full_bursts = 0;
 	c->shed_queue_fill = 50;
+	c->ident_pending_max = 1024;
+	c->ident_timeout_ms = 1000;
 	for (unsigned int i = 0; i < RTE_DIM(conf_keys); i++)
 		if (conf_keys[i].def != NULL)
 			strlcpy(c->raw[i], conf_keys[i].def, sizeof(c->raw[i]));

@@ -24,6 +24,8 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "ush_ctl.h"
 #include "usher_priv.h"
@@ -82,7 +84,12 @@ static struct {
 	char node[64];
 	time_t boot;
 	bool synced; /* a full credentials transfer was committed ([control] wait_sync) */
-} ctl = {.lfd = -1};
+	int ident_client;   /* the connection whose hello asked for punts, -1: none */
+	uint8_t *punt_frame; /* PUNT payload being packed */
+} ctl = {.lfd = -1, .ident_client = -1};
+
+/* a PUNT frame carries up to this many bytes of records */
+#define CTL_PUNT_FRAME (64u * 1024u)
 
 /* ---- helpers ---- */
 
@@ -169,12 +176,27 @@ bans_drain(void)
 
 /* ---- commands ---- */
 
+/*
+ * hello; with "identity": true the connection becomes the verifier: the workers start
+ * punting to it (include/usher_ctl.h).
+ */
 static json_t *
-cmd_hello(const json_t *req)
+cmd_hello(const json_t *req, int client)
 {
 	json_t *r = ush_ctl_reply_ok();
+	bool ident = json_is_true(json_object_get(req, "identity"));
 
-	RTE_SET_USED(req);
+	if (ident) {
+		if (ctl.ident_client >= 0 && ctl.ident_client != client)
+			USH_DP_LOG(NOTICE, "control: connection %d takes over identity punts from %d",
+				   client, ctl.ident_client);
+		ctl.ident_client = client;
+		atomic_store_explicit(&ush_dp_sh.ident_peer, true, memory_order_relaxed);
+	} else if (ctl.ident_client == client) {
+		ctl.ident_client = -1;
+		atomic_store_explicit(&ush_dp_sh.ident_peer, false, memory_order_relaxed);
+	}
+	json_object_set_new(r, "identity", json_boolean(ident));
 	json_object_set_new(r, "version", json_integer(USH_CTL_VERSION));
 	json_object_set_new(r, "node", json_string(ctl.node));
 	json_object_set_new(r, "pid", json_integer(getpid()));
@@ -899,7 +921,6 @@ static const struct {
 	const char *name;
 	json_t *(*fn)(const json_t *req);
 } ctl_cmds[] = {
-	{"hello", cmd_hello},
 	{"status", cmd_status},
 	{"stats", cmd_stats},
 	{"get", cmd_get},
@@ -923,6 +944,8 @@ dispatch(const json_t *req, int client)
 		return ush_ctl_reply_err(USH_CTL_EINVAL, "request without \"cmd\"");
 	if (strcmp(cmd, "creds.begin") == 0)
 		return cmd_creds_begin(req, client);
+	if (strcmp(cmd, "hello") == 0)
+		return cmd_hello(req, client);
 	if (strncmp(cmd, "creds.", 6) == 0 && ctl.cs.active && ctl.cs.owner != client)
 		return ush_ctl_reply_err(USH_CTL_EINVAL,
 					 "the credentials transfer belongs to another connection");
@@ -943,6 +966,13 @@ client_close(int i, const char *why)
 			   " records): aborted, the credentials in force are kept",
 			   ctl.cs.records);
 		creds_end();
+	}
+	if (ctl.ident_client == i) {
+		/* the punts in flight are answered INTERNAL by ident_pump(); held ones time out */
+		ctl.ident_client = -1;
+		atomic_store_explicit(&ush_dp_sh.ident_peer, false, memory_order_relaxed);
+		USH_DP_LOG(WARNING, "control: the identity verifier is gone: [identity] "
+				    "unavailable applies");
 	}
 	if (why != NULL)
 		USH_DP_LOG(WARNING, "control: closing connection %d: %s", i, why);
@@ -965,6 +995,81 @@ reply_send(int fd, uint32_t seq, const json_t *reply)
 	rc = ush_ctl_send_json(fd, USH_CTL_REPLY, seq, reply);
 	fcntl(fd, F_SETFL, fl);
 	return rc;
+}
+
+/* ---- identity: punts out, verdicts in ---- */
+
+/* A verdict to the worker holding the request (main lcore: the rings' only producer). */
+static void
+verdict_route(uint64_t id, uint8_t idv, char attest, const char *reason, uint8_t rlen)
+{
+	struct ush_dp_verdict v = {.id = id, .idv = idv, .attest = (uint8_t)attest,
+				   .reason_len = rlen};
+	unsigned int wid = (unsigned int)(id >> 48);
+
+	/* an id the node never gave, or a ring full of duplicates: the timeout decides */
+	if (wid >= ctl.n || rlen > sizeof(v.reason))
+		return;
+	if (rlen > 0)
+		memcpy(v.reason, reason, rlen);
+	(void)rte_ring_sp_enqueue_elem(ctl.w[wid]->verdict_ring, &v, sizeof(v));
+}
+
+static uint64_t
+rec_id(const struct ush_dp_punt *b)
+{
+	uint64_t id = 0;
+
+	for (int k = 0; k < 8; k++)
+		id = id << 8 | b->rec[k];
+	return id;
+}
+
+static int
+punt_send(const uint8_t *buf, size_t len)
+{
+	int fd = ctl.c[ctl.ident_client].fd, fl = fcntl(fd, F_GETFL), rc;
+
+	/* bounded by SO_SNDTIMEO, as replies: usherd reads its node sockets in its loop */
+	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	rc = ush_ctl_send(fd, USH_CTL_PUNT, 0, buf, (uint32_t)len);
+	fcntl(fd, F_SETFL, fl);
+	return rc;
+}
+
+/*
+ * Move the workers' punt records to the verifier, packed into PUNT frames; without one (it
+ * went away, or a send failed), answer them INTERNAL at once.
+ */
+static void
+ident_pump(void)
+{
+	void *bufs[64];
+	unsigned int n;
+
+	while ((n = rte_ring_sc_dequeue_burst(ush_dp_sh.punt_ring, bufs, RTE_DIM(bufs), NULL)) >
+	       0) {
+		size_t off = 0;
+
+		for (unsigned int k = 0; k < n; k++) {
+			const struct ush_dp_punt *b = bufs[k];
+
+			if (ctl.ident_client >= 0 && off + b->len > CTL_PUNT_FRAME) {
+				if (punt_send(ctl.punt_frame, off) < 0)
+					client_close(ctl.ident_client, "sending punts failed");
+				off = 0;
+			}
+			if (ctl.ident_client < 0 || ctl.punt_frame == NULL) {
+				verdict_route(rec_id(b), USH_CTL_IDV_INTERNAL, 0, NULL, 0);
+				continue;
+			}
+			memcpy(ctl.punt_frame + off, b->rec, b->len);
+			off += b->len;
+		}
+		if (off > 0 && ctl.ident_client >= 0 && punt_send(ctl.punt_frame, off) < 0)
+			client_close(ctl.ident_client, "sending punts failed");
+		rte_mempool_put_bulk(ush_dp_sh.punt_pool, bufs, n);
+	}
 }
 
 /* One whole frame of client i. Returns 0, or -1 when the connection must be closed. */
@@ -998,6 +1103,18 @@ frame(int i)
 			return -1;
 		}
 		return 0;
+	case USH_CTL_VERDICT: {
+		struct ush_ctl_verdict v;
+		size_t off = 0;
+
+		while ((rc = ush_ctl_verdict_next(c->rx.payload, c->rx.hdr.len, &off, &v)) == 1)
+			verdict_route(v.id, v.verdict, v.attest, v.reason, v.reason_len);
+		if (rc < 0) {
+			client_close(i, "malformed VERDICT record");
+			return -1;
+		}
+		return 0;
+	}
 	case USH_CTL_CREDS:
 		if (!ctl.cs.active || ctl.cs.owner != i) {
 			client_close(i, "CREDS frame outside of its creds.begin .. creds.commit");
@@ -1064,16 +1181,13 @@ accept_clients(void)
 	}
 }
 
-void
-ush_dp_ctl_wait(unsigned int period_us)
+/* One poll of the socket and the connections, up to timeout_ms. */
+static void
+ctl_poll(int timeout_ms)
 {
 	struct pollfd pfd[1 + CTL_CLIENTS];
 	int who[1 + CTL_CLIENTS], np = 0, rc;
 
-	if (ctl.lfd < 0) {
-		rte_delay_us_sleep(period_us);
-		return;
-	}
 	pfd[np] = (struct pollfd){.fd = ctl.lfd, .events = POLLIN};
 	who[np++] = -1;
 	for (int i = 0; i < CTL_CLIENTS; i++) {
@@ -1082,7 +1196,7 @@ ush_dp_ctl_wait(unsigned int period_us)
 		pfd[np] = (struct pollfd){.fd = ctl.c[i].fd, .events = POLLIN};
 		who[np++] = i;
 	}
-	rc = poll(pfd, (nfds_t)np, (int)(period_us / 1000));
+	rc = poll(pfd, (nfds_t)np, timeout_ms);
 	bans_drain();
 	if (rc <= 0)
 		return;
@@ -1091,6 +1205,27 @@ ush_dp_ctl_wait(unsigned int period_us)
 			client_read(who[k]);
 	if (pfd[0].revents & POLLIN)
 		accept_clients();
+}
+
+void
+ush_dp_ctl_wait(unsigned int period_us)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * period_us / US_PER_S;
+
+	if (ctl.lfd < 0) {
+		rte_delay_us_sleep(period_us);
+		return;
+	}
+	/*
+	 * With a verifier connected the period is cut into 1 ms polls, each after moving the
+	 * punts: a punt waits about a millisecond at most on the main lcore (workers never make
+	 * a system call to wake it).
+	 */
+	do {
+		ident_pump();
+		ctl_poll(ctl.ident_client >= 0 ? 1 : (int)(period_us / 1000));
+	} while (ctl.ident_client >= 0 && rte_get_timer_cycles() < end);
+	ident_pump();
 }
 
 bool
@@ -1132,9 +1267,10 @@ ush_dp_ctl_init(struct ush_dp_conf *conf, const struct ush_digest_conf *dconf,
 		return 0;
 
 	ctl.bans = calloc(CTL_BANS_MAX, sizeof(*ctl.bans));
+	ctl.punt_frame = malloc(CTL_PUNT_FRAME);
 	ctl.cidrs = malloc(sizeof(*ctl.cidrs) * RTE_MAX(conf->n_cidrs, 1u));
 	ctl.dctx = ush_digest_ctx_create(dconf);
-	if (ctl.bans == NULL || ctl.cidrs == NULL || ctl.dctx == NULL) {
+	if (ctl.bans == NULL || ctl.cidrs == NULL || ctl.dctx == NULL || ctl.punt_frame == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto out_free;
 	}
@@ -1161,6 +1297,8 @@ out_free:
 	ctl.cidrs = NULL;
 	free(ctl.bans);
 	ctl.bans = NULL;
+	free(ctl.punt_frame);
+	ctl.punt_frame = NULL;
 	return -EINVAL;
 }
 
@@ -1193,4 +1331,6 @@ ush_dp_ctl_close(void)
 	ctl.cidrs = NULL;
 	free(ctl.bans);
 	ctl.bans = NULL;
+	free(ctl.punt_frame);
+	ctl.punt_frame = NULL;
 }

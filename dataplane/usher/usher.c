@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 #ifdef RTE_LIB_PDUMP
 #include <rte_pdump.h>
 #endif
@@ -516,6 +517,7 @@ main(int argc, char **argv)
 	char err[4096], algos[128];
 	uint64_t size, avail, leaked;
 	int eal_argc, rc, status = EXIT_SUCCESS;
+	uint64_t nc_seed;
 	size_t nc_size;
 	void *nc_mem;
 
@@ -590,7 +592,10 @@ main(int argc, char **argv)
 			 "cannot allocate the nonce-count table (%zu bytes for "
 			 "nc_table_order %u): give EAL more memory (-m with --no-huge)\n",
 			 nc_size, conf.nc_table_order);
-	ush_dp_sh.auth.nc = ush_nc_table_init(nc_mem, conf.nc_table_order);
+	if (getrandom(&nc_seed, sizeof(nc_seed), 0) != (ssize_t)sizeof(nc_seed))
+		rte_exit(EXIT_FAILURE, "getrandom: %s\n", strerror(errno));
+	ush_dp_sh.auth.nc = ush_nc_table_init(nc_mem, conf.nc_table_order, nc_seed);
+	explicit_bzero(&nc_seed, sizeof(nc_seed));
 	if (ush_dp_sh.auth.nc == NULL)
 		rte_exit(EXIT_FAILURE, "nonce-count table initialisation failed\n");
 	if (ush_dp_guard_ensure(&conf, err, sizeof(err)) < 0)
@@ -617,7 +622,8 @@ main(int argc, char **argv)
 	/* ports before worker set-up: the workers' TX buffers name them */
 	rc = ush_dp_port_setup(&ush_dp_sh.port[USH_DP_OUTSIDE], port_ids[USH_DP_OUTSIDE],
 			       (uint16_t)n_workers, n_workers, USH_DP_TX_DESC,
-			       n_workers * conf.reasm_max_flows * USH_DP_FRAG_MAX, err,
+			       n_workers * (conf.reasm_max_flows * USH_DP_FRAG_MAX +
+					    conf.ident_pending_max), err,
 			       sizeof(err));
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
@@ -628,6 +634,19 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	}
 	ush_dp_shed_setup(&conf);
+	/* [identity]: punt ring and record pool, whether enabled or not (enabled is live) */
+	ush_dp_sh.ident_pending_max = conf.ident_pending_max;
+	ush_dp_sh.ident_timeout_tsc = rte_get_tsc_hz() * conf.ident_timeout_ms / 1000;
+	ush_dp_sh.punt_ring = rte_ring_create("ush_punt", USH_DP_PUNT_RING, (int)rte_socket_id(),
+					      RING_F_SC_DEQ);
+	ush_dp_sh.punt_pool = rte_mempool_create("ush_punt_pool", USH_DP_PUNT_RING - 1,
+						 sizeof(struct ush_dp_punt), 32, 0, NULL, NULL,
+						 NULL, NULL, (int)rte_socket_id(), 0);
+	if (ush_dp_sh.punt_ring == NULL || ush_dp_sh.punt_pool == NULL)
+		rte_exit(EXIT_FAILURE,
+			 "cannot allocate the identity punt ring and pool (%zu KiB): give EAL "
+			 "more memory (-m with --no-huge)\n",
+			 (size_t)USH_DP_PUNT_RING * sizeof(struct ush_dp_punt) / 1024);
 #ifdef RTE_LIB_PDUMP
 	/* dpdk-dumpcap / dpdk-pdump attach through EAL multi-process: no shared config, no IPC */
 	if (rte_pdump_init() != 0)
@@ -722,6 +741,8 @@ main(int argc, char **argv)
 
 	ush_credtab_free((struct ush_credtab *)(uintptr_t)atomic_load(&ush_dp_sh.auth.creds));
 	rte_free(ush_dp_sh.rcu);
+	rte_ring_free(ush_dp_sh.punt_ring);
+	rte_mempool_free(ush_dp_sh.punt_pool);
 	rte_free(nc_mem);
 	rte_free(bans_mem);
 	rte_free(rates_mem);

@@ -67,7 +67,7 @@ enum ush_dp_list_src {
 };
 
 /** Keys of the configuration table (config.c), an upper bound for per-key arrays. */
-#define USH_DP_CONF_KEYS_MAX 48
+#define USH_DP_CONF_KEYS_MAX 64
 /** Longest value of a key (rte_cfgfile's CFG_VALUE_LEN, NUL included). */
 #define USH_DP_CONF_VALUE_MAX 256
 
@@ -144,6 +144,10 @@ struct ush_dp_conf {
 	bool shed;
 	uint16_t shed_full_bursts;
 	uint8_t shed_queue_fill; /**< percent of the RX ring */
+
+	/* [identity]: the policy is in auth.ident (live) */
+	uint32_t ident_pending_max; /**< held INVITEs per worker */
+	uint32_t ident_timeout_ms;  /**< a held INVITE waits this long for its verdict */
 
 	/* [log] */
 	uint32_t log_level; /**< RTE_LOG_* */
@@ -249,6 +253,51 @@ struct ush_dp_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
+/*
+ * STIR/SHAKEN punts (docs/identity.md): workers hold an initial INVITE in their pending table
+ * and put a punt record on punt_ring; the main lcore sends the records to usherd (PUNT frames)
+ * and puts each verdict that comes back on the worker's verdict ring.
+ *
+ *   worker (many) --rte_ring MP/SC: struct ush_dp_punt *--> main lcore --PUNT--> usherd
+ *   worker <--rte_ring SP/SC: struct ush_dp_verdict-- main lcore <--VERDICT-- usherd
+ *
+ * The record buffers come from punt_pool (a mempool: a worker takes, the main lcore gives
+ * back), so nothing on the packet path allocates; a full ring or empty pool, like a full
+ * pending table, applies the [identity] unavailable policy at once.
+ */
+#define USH_DP_PUNT_RING 1024 /**< punt records in flight to the main lcore */
+
+/** A punt record on its way (the wire record, include/usher_ctl.h, ready to send). */
+struct ush_dp_punt {
+	uint32_t len;
+	uint8_t rec[USH_CTL_PUNT_REC_MAX];
+};
+
+/** A verdict for one held INVITE (rte_ring element: a multiple of 4 bytes). */
+struct ush_dp_verdict {
+	uint64_t id;    /**< worker << 48 | slot << 32 | generation */
+	uint8_t idv;    /**< enum ush_ctl_idv */
+	uint8_t attest;
+	uint8_t reason_len;
+	uint8_t pad;
+	char reason[USH_CTL_VERDICT_REASON_MAX];
+};
+
+static_assert(sizeof(struct ush_dp_verdict) % 4 == 0, "rte_ring element size");
+
+/** One held INVITE: slot of a worker's pending table. */
+struct ush_dp_pend {
+	struct rte_mbuf *m; /**< NULL: the slot is free */
+	uint64_t deadline;  /**< TSC after which the unavailable policy applies */
+	uint32_t gen;       /**< bumped when the slot is freed: late verdicts are told apart */
+	uint32_t prev;      /**< held slots in the order they were taken (= deadline order) */
+	uint32_t next;
+	uint16_t l4_off;
+	uint8_t l2_len;
+	uint8_t v6;
+	struct ush_reply_source src;
+};
+
 /** Read-only state every worker uses. Set up by main before the workers start. */
 struct ush_dp_shared {
 	struct ush_dp_port port[USH_DP_NPORTS];
@@ -275,6 +324,13 @@ struct ush_dp_shared {
 	_Atomic uint8_t shed_mode;          /**< enum ush_dp_shed_mode */
 	_Atomic uint16_t shed_full_bursts;  /**< USH_DP_SHED_FULL_BURSTS: full bursts in a row */
 	_Atomic uint16_t shed_rxq_fill;     /**< USH_DP_SHED_QUEUE_COUNT: descriptors in use */
+	/* [identity] */
+	struct rte_ring *punt_ring;     /**< workers -> main lcore (MP/SC) */
+	struct rte_mempool *punt_pool;  /**< struct ush_dp_punt buffers */
+	/** A verifier (usherd, hello "identity": true) is connected: workers may punt. */
+	atomic_bool ident_peer;
+	uint32_t ident_pending_max;     /**< slots per worker */
+	uint64_t ident_timeout_tsc;
 };
 
 /** The one shared state of the process (usher.c). */
@@ -307,6 +363,16 @@ struct ush_dp_worker {
 	/* payload copies of SIP frames whose UDP payload spans several segments */
 	char *lin;
 
+	/* [identity]: held INVITEs, their verdicts; the rewrite scratch */
+	struct ush_dp_pend *pend;
+	uint32_t *pend_free;      /**< stack of free slots */
+	uint32_t n_free;
+	uint32_t n_held;          /**< 0: the loop skips the verdict ring and the timeouts */
+	uint32_t held_head;       /**< oldest held slot, USH_DP_PEND_NONE when none */
+	uint32_t held_tail;
+	struct rte_ring *verdict_ring; /**< main lcore -> this worker (SP/SC) */
+	char *id_buf;             /**< a marked request or a reply is written here */
+
 	/* IP reassembly, NULL with [reassembly] max_flows = 0; the death row is emptied per burst */
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct rte_ip_frag_death_row *frag_dr;
@@ -331,6 +397,8 @@ void
 ush_dp_port_close(struct ush_dp_port *p);
 
 /* worker.c */
+#define USH_DP_PEND_NONE UINT32_MAX
+#define USH_DP_ID_BUF (USH_SIP_MAX_MSG + 1024) /**< a request plus what marking adds */
 extern atomic_bool ush_dp_stop;
 int
 ush_dp_worker_setup(void *arg);

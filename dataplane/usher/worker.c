@@ -19,8 +19,11 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <rte_udp.h>
 
+#include "ush_ctl.h"
 #include "usher_priv.h"
 
 atomic_bool ush_dp_stop;
@@ -948,6 +951,277 @@ send_inward(struct ush_dp_worker *w, struct ush_dp_txbuf *b, struct rte_mbuf *m,
 		send_one(w, b, frags[k]);
 }
 
+/* ---- STIR/SHAKEN: held INVITEs (usher_priv.h draws the rings) ---- */
+
+/*
+ * Put the marked request (out, len bytes of SIP) in place of the frame's payload: IPv4 without
+ * options or IPv6 without extension headers, one segment, room in the mbuf, within the inside
+ * port's MTU. Lengths and checksums are fixed (by the device when it offloads them).
+ * Returns false, the frame untouched, when it cannot be done.
+ */
+static bool
+ident_rewrite(struct ush_dp_worker *w, struct rte_mbuf *m, const struct ush_dp_pend *h,
+	      const char *out, uint32_t len)
+{
+	const struct ush_dp_port *port = &w->sh->port[USH_DP_INSIDE];
+	uint32_t l3_len = h->v6 ? IP6_LEN : IP_LEN, frame = h->l4_off + UDP_LEN + len;
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, h->l2_len);
+	struct rte_udp_hdr *udp;
+	uint64_t sum;
+
+	if (m->nb_segs != 1 || h->l4_off != h->l2_len + l3_len ||
+	    (!h->v6 && (l3[0] & RTE_IPV4_HDR_IHL_MASK) != IP_LEN / 4) ||
+	    l3_len + UDP_LEN + len > port->mtu ||
+	    frame > (uint32_t)m->data_len + rte_pktmbuf_tailroom(m))
+		return false;
+	udp = (struct rte_udp_hdr *)(l3 + l3_len);
+	m->data_len = (uint16_t)frame;
+	m->pkt_len = frame;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_LEN + len));
+	udp->dgram_cksum = 0;
+	/* without offload the checksum is summed on the way, as for replies */
+	if (port->tx_cksum_offload) {
+		memcpy(udp + 1, out, len);
+		sum = 0;
+	} else {
+		sum = cksum_copy(udp + 1, out, len, 0);
+	}
+	if (h->v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(UDP_LEN + len));
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_LEN + UDP_LEN + len));
+		ip->hdr_checksum = 0;
+	}
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	reply_cksum(m, port, h->l2_len, h->v6, true, sum);
+	return true;
+}
+
+/* Send the reply the verdict asked for; consumes m. */
+static void
+ident_reply(struct ush_dp_worker *w, struct rte_mbuf *m, const struct ush_dp_pend *h,
+	    const struct ush_auth_ident_res *res)
+{
+	struct pkt_cls c = {.l2_len = h->l2_len, .v6 = h->v6, .l4_off = h->l4_off};
+	struct ush_auth_pkt p = {.reply = w->id_buf, .reply_len = (uint16_t)res->len,
+				 .reply_port = res->reply_port};
+	struct rte_mbuf *frames[REPLY_FRAGS_MAX];
+	unsigned int nf = build_reply(w, m, &c, &p, frames);
+
+	if (unlikely(nf == 0)) {
+		w->ctr.c[USH_CTR_DROP_NO_MBUF]++;
+	} else {
+		w->ctr.c[res->ctr]++;
+		for (unsigned int k = 0; k < nf; k++)
+			send_one(w, &w->tx[USH_DP_OUTSIDE], frames[k]);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Apply a verdict (enum ush_ctl_idv; INTERNAL for no verdict) to the request sip (plen bytes)
+ * of the frame m: reply, or forward inward marked with verstat. A request that cannot be
+ * marked in place gets the unavailable policy instead (id_too_big), and is forwarded
+ * unchanged when that policy forwards (a reassembled one as its fragments: c, or NULL for a
+ * held frame, which is always one segment). Consumes m.
+ */
+static void
+ident_apply(struct ush_dp_worker *w, struct rte_mbuf *m, const struct ush_dp_pend *h,
+	    const struct pkt_cls *c, const char *sip, uint16_t plen, uint8_t idv,
+	    const char *reason)
+{
+	struct ush_auth_ident_res res;
+
+	ush_auth_ident_apply(w->auth, sip, plen, &h->src, idv, reason, w->id_buf, USH_DP_ID_BUF,
+			     &res);
+	if (unlikely(res.len < 0)) {
+		w->ctr.c[USH_CTR_DROP_SIP_MALFORMED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (res.reply) {
+		ident_reply(w, m, h, &res);
+		return;
+	}
+	if (likely((c == NULL || !c->reasm) && ident_rewrite(w, m, h, w->id_buf,
+							      (uint32_t)res.len))) {
+		w->ctr.c[USH_CTR_ID_VERSTAT_STRIPPED] += res.stripped;
+		w->ctr.c[res.ctr]++;
+		send_one(w, &w->tx[USH_DP_INSIDE], m);
+		return;
+	}
+	w->ctr.c[USH_CTR_ID_TOO_BIG]++;
+	ush_auth_ident_apply(w->auth, sip, plen, &h->src, USH_CTL_IDV_INTERNAL, NULL, w->id_buf,
+			     USH_DP_ID_BUF, &res);
+	if (res.len >= 0 && res.reply) {
+		ident_reply(w, m, h, &res);
+		return;
+	}
+	w->ctr.c[USH_CTR_ID_FWD_NO_VALIDATION]++;
+	if (c != NULL)
+		send_inward(w, &w->tx[USH_DP_INSIDE], m, c);
+	else
+		send_one(w, &w->tx[USH_DP_INSIDE], m);
+}
+
+/* The request of a held (one-segment) frame. */
+static inline const char *
+held_sip(const struct rte_mbuf *m, const struct ush_dp_pend *h, uint16_t *plen)
+{
+	const struct rte_udp_hdr *udp =
+		rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, h->l4_off);
+
+	*plen = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - UDP_LEN);
+	return (const char *)(udp + 1);
+}
+
+static inline void
+held_unlink(struct ush_dp_worker *w, uint32_t s)
+{
+	struct ush_dp_pend *h = &w->pend[s];
+
+	if (h->prev != USH_DP_PEND_NONE)
+		w->pend[h->prev].next = h->next;
+	else
+		w->held_head = h->next;
+	if (h->next != USH_DP_PEND_NONE)
+		w->pend[h->next].prev = h->prev;
+	else
+		w->held_tail = h->prev;
+	h->m = NULL;
+	h->gen++;
+	w->pend_free[w->n_free++] = s;
+	w->n_held--;
+}
+
+/*
+ * An INVITE the pipeline gave USH_AUTH_PUNT: hold it in the pending table and queue its punt
+ * record for the main lcore. Without a verifier, a free slot, a record buffer or room on the
+ * ring, the unavailable policy applies now. Consumes m.
+ */
+static void
+ident_punt(struct ush_dp_worker *w, struct rte_mbuf *m, const struct pkt_cls *c,
+	   const struct ush_auth_pkt *p, uint64_t tsc)
+{
+	const struct ush_dp_shared *sh = w->sh;
+	struct ush_dp_pend tmp = {.l2_len = c->l2_len, .v6 = c->v6, .l4_off = c->l4_off,
+				  .src = p->src};
+	struct ush_ctl_punt rec;
+	struct ush_dp_punt *buf;
+	struct ush_dp_pend *h;
+	size_t off = 0;
+	uint32_t s;
+
+	/* a reassembled or chained datagram cannot be marked in place, so it is not held */
+	if (unlikely(c->reasm || m->nb_segs != 1)) {
+		w->ctr.c[USH_CTR_ID_TOO_BIG]++;
+		goto out_unavailable;
+	}
+	if (!atomic_load_explicit(&sh->ident_peer, memory_order_relaxed)) {
+		w->ctr.c[USH_CTR_ID_UNAVAILABLE]++;
+		goto out_unavailable;
+	}
+	if (unlikely(w->n_free == 0)) {
+		w->ctr.c[USH_CTR_ID_TABLE_FULL]++;
+		goto out_unavailable;
+	}
+	if (unlikely(rte_mempool_get(sh->punt_pool, (void **)&buf) != 0)) {
+		w->ctr.c[USH_CTR_ID_RING_FULL]++;
+		goto out_unavailable;
+	}
+	s = w->pend_free[w->n_free - 1];
+	h = &w->pend[s];
+	rec = (struct ush_ctl_punt){
+		.id = (uint64_t)w->id << 48 | (uint64_t)s << 32 | h->gen,
+		.identity = p->sip + p->id_off[USH_AUTH_PUNT_IDENTITY],
+		.identity_len = p->id_len[USH_AUTH_PUNT_IDENTITY],
+		.from = p->sip + p->id_off[USH_AUTH_PUNT_FROM],
+		.from_len = p->id_len[USH_AUTH_PUNT_FROM],
+		.pai = p->sip + p->id_off[USH_AUTH_PUNT_PAI],
+		.pai_len = p->id_len[USH_AUTH_PUNT_PAI],
+		.to = p->sip + p->id_off[USH_AUTH_PUNT_TO],
+		.to_len = p->id_len[USH_AUTH_PUNT_TO],
+	};
+	/* the pipeline checked every length against the record's limits */
+	if (unlikely(ush_ctl_punt_put(buf->rec, sizeof(buf->rec), &off, &rec) < 0)) {
+		rte_mempool_put(sh->punt_pool, buf);
+		w->ctr.c[USH_CTR_ID_RING_FULL]++;
+		goto out_unavailable;
+	}
+	buf->len = (uint32_t)off;
+	if (unlikely(rte_ring_mp_enqueue(sh->punt_ring, buf) != 0)) {
+		rte_mempool_put(sh->punt_pool, buf);
+		w->ctr.c[USH_CTR_ID_RING_FULL]++;
+		goto out_unavailable;
+	}
+	w->n_free--;
+	tmp.gen = h->gen;
+	tmp.m = m;
+	tmp.deadline = tsc + sh->ident_timeout_tsc;
+	tmp.next = USH_DP_PEND_NONE;
+	tmp.prev = w->held_tail;
+	*h = tmp;
+	if (w->held_tail != USH_DP_PEND_NONE)
+		w->pend[w->held_tail].next = s;
+	else
+		w->held_head = s;
+	w->held_tail = s;
+	w->n_held++;
+	w->ctr.c[USH_CTR_ID_PUNTED]++;
+	return;
+
+out_unavailable:
+	ident_apply(w, m, &tmp, c, p->sip, p->sip_len, USH_CTL_IDV_INTERNAL, NULL);
+}
+
+/* Release a held INVITE with a verdict (the slot is free again before the frame goes). */
+static void
+ident_release(struct ush_dp_worker *w, uint32_t s, uint8_t idv, const char *reason)
+{
+	struct ush_dp_pend h = w->pend[s];
+	const char *sip;
+	uint16_t plen;
+
+	held_unlink(w, s);
+	sip = held_sip(h.m, &h, &plen);
+	ident_apply(w, h.m, &h, NULL, sip, plen, idv, reason);
+}
+
+/*
+ * Verdicts that came back, then the held INVITEs past their deadline (the oldest first: held
+ * in deadline order, so the check stops at the first one still in time). Called per loop
+ * turn while something is held.
+ */
+static void
+ident_poll(struct ush_dp_worker *w, uint64_t tsc)
+{
+	struct ush_dp_verdict v[USH_DP_BURST];
+	char reason[USH_CTL_VERDICT_REASON_MAX + 1];
+	unsigned int n;
+
+	n = rte_ring_sc_dequeue_burst_elem(w->verdict_ring, v, sizeof(v[0]), USH_DP_BURST, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t s = (uint32_t)(v[i].id >> 32) & 0xffff;
+
+		if (unlikely(s >= w->sh->ident_pending_max || w->pend[s].m == NULL ||
+			     w->pend[s].gen != (uint32_t)v[i].id)) {
+			w->ctr.c[USH_CTR_ID_VERDICT_LATE]++;
+			continue;
+		}
+		memcpy(reason, v[i].reason, v[i].reason_len);
+		reason[v[i].reason_len] = '\0';
+		ident_release(w, s, v[i].idv, reason);
+	}
+	while (w->held_head != USH_DP_PEND_NONE && w->pend[w->held_head].deadline <= tsc) {
+		w->ctr.c[USH_CTR_ID_TIMEOUT]++;
+		ident_release(w, w->held_head, USH_CTL_IDV_INTERNAL, NULL);
+	}
+}
+
 /*
  * Free the fragments of trains older than [reassembly] timeout_ms, counted drop_frag_timeout.
  * Returns how many. tsc = UINT64_MAX flushes the table (at most a death row at a time).
@@ -1066,6 +1340,17 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 			}
 			rte_pktmbuf_free(m);
 			break;
+		case USH_AUTH_PUNT:
+			ident_punt(w, m, &cls[i], p, tsc);
+			break;
+		case USH_AUTH_IDENT: {
+			struct ush_dp_pend h = {.l2_len = cls[i].l2_len, .v6 = cls[i].v6,
+						.l4_off = cls[i].l4_off, .src = p->src};
+
+			/* the lane's text: contiguous even when the frame is not */
+			ident_apply(w, m, &h, &cls[i], p->sip, p->sip_len, p->idv, p->id_reason);
+			break;
+		}
 		default:
 			w->ctr.c[p->ctr]++;
 			rte_pktmbuf_free(m);
@@ -1124,10 +1409,17 @@ ush_dp_worker_main(void *arg)
 		n = rte_eth_rx_burst(in_port, q, pkts, USH_DP_BURST);
 		if (n > 0)
 			inside_burst(w, pkts, n);
+		if (unlikely(w->n_held > 0))
+			ident_poll(w, cur);
 		/* no reference to the credential table, nonce keys or lists survives this point */
 		rte_rcu_qsbr_quiescent(sh->rcu, w->id);
 	}
 
+	/* INVITEs still held get the unavailable policy, as at a timeout */
+	while (w->held_head != USH_DP_PEND_NONE) {
+		w->ctr.c[USH_CTR_ID_TIMEOUT]++;
+		ident_release(w, w->held_head, USH_CTL_IDV_INTERNAL, NULL);
+	}
 	for (unsigned int d = 0; d < USH_DP_NPORTS; d++)
 		if (w->tx[d].len > 0)
 			send_burst(w, &w->tx[d]);
@@ -1169,6 +1461,46 @@ frag_setup(struct ush_dp_worker *w)
 	return 0;
 }
 
+/* The pending table, the verdict ring and the rewrite scratch ([identity]). */
+static int
+ident_setup(struct ush_dp_worker *w)
+{
+	uint32_t max = w->sh->ident_pending_max;
+	int socket = (int)rte_socket_id();
+	char name[RTE_RING_NAMESIZE];
+
+	w->held_head = w->held_tail = USH_DP_PEND_NONE;
+	w->pend = rte_zmalloc_socket("ush_pend", sizeof(*w->pend) * max, RTE_CACHE_LINE_SIZE,
+				     socket);
+	w->pend_free = rte_malloc_socket("ush_pend_free", sizeof(uint32_t) * max, 0, socket);
+	w->id_buf = rte_malloc_socket("ush_id_buf", USH_DP_ID_BUF, RTE_CACHE_LINE_SIZE, socket);
+	snprintf(name, sizeof(name), "ush_verdict_%u", w->id);
+	/* a verdict per held slot at most: the ring cannot overflow with well-formed input */
+	w->verdict_ring = rte_ring_create_elem(name, sizeof(struct ush_dp_verdict),
+					       rte_align32pow2(max + 1), socket,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->pend == NULL || w->pend_free == NULL || w->id_buf == NULL ||
+	    w->verdict_ring == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < max; i++)
+		w->pend_free[i] = max - 1 - i;
+	w->n_free = max;
+	return 0;
+}
+
+static void
+ident_free(struct ush_dp_worker *w)
+{
+	rte_ring_free(w->verdict_ring);
+	w->verdict_ring = NULL;
+	rte_free(w->id_buf);
+	w->id_buf = NULL;
+	rte_free(w->pend_free);
+	w->pend_free = NULL;
+	rte_free(w->pend);
+	w->pend = NULL;
+}
+
 int
 ush_dp_worker_setup(void *arg)
 {
@@ -1199,8 +1531,11 @@ ush_dp_worker_setup(void *arg)
 		return -w->create_err;
 	}
 	rc = frag_setup(w);
+	if (rc == 0)
+		rc = ident_setup(w);
 	if (rc < 0) {
 		w->create_err = -rc;
+		ident_free(w);
 		ush_auth_worker_free(w->auth);
 		w->auth = NULL;
 		rte_free(w->lin);
@@ -1216,6 +1551,7 @@ ush_dp_worker_free(struct ush_dp_worker *w)
 	if (w == NULL)
 		return;
 	ush_auth_worker_free(w->auth);
+	ident_free(w);
 	if (w->frag_tbl != NULL)
 		rte_ip_frag_table_destroy(w->frag_tbl);
 	rte_free(w->frag_dr);

@@ -28,6 +28,7 @@ struct dump_case {
 	uint8_t qop_mask;
 	bool stale;
 	uint32_t retry_after;
+	const char *server; /* Server header value, NULL: none (the default) */
 };
 
 #define QA (1u << USH_QOP_AUTH)
@@ -43,7 +44,8 @@ static const struct dump_case cases[] = {
 	 "CSeq: 1 REGISTER\r\n"
 	 "Contact: <sip:alice@192.168.1.20:5060>\r\n"
 	 "Content-Length: 0\r\n\r\n",
-	 401, "ush1-00000001", AF_INET, "198.51.100.20", 40123, true, 3, QA, false, 0},
+	 401, "ush1-00000001", AF_INET, "198.51.100.20", 40123, true, 3, QA, false, 0,
+	 "Acme-SBC/2.1 (edge)"},
 	{"INVITE sip:bob@example.com SIP/2.0\r\n"
 	 "Via: SIP/2.0/UDP proxy.example.net:5060;branch=z9hG4bK-p-1;received=10.0.0.1, "
 	 "SIP/2.0/UDP pc33.example.com;branch=z9hG4bK-u-1\r\n"
@@ -68,7 +70,7 @@ static const struct dump_case cases[] = {
 	 "To: <sip:carol@example.com>\r\n"
 	 "Call-ID: opt-1@192.0.2.4\r\n"
 	 "CSeq: 63104 OPTIONS\r\n\r\n",
-	 503, "ush1-00000004", AF_INET, "192.0.2.4", 5060, false, 0, 0, false, 30},
+	 503, "ush1-00000004", AF_INET, "192.0.2.4", 5060, false, 0, 0, false, 30, "PBX"},
 	{"REGISTER sip:example.com SIP/2.0\r\n"
 	 "Via: SIP/2.0/UDP [2001:db8::10]:5060;rport;branch=z9hG4bK-reg6\r\n"
 	 "From: <sip:dave@example.com>;tag=d6\r\n"
@@ -128,7 +130,8 @@ main(void)
 		}
 		n = ush_reply_build(out, sizeof(out), c->request, &msg, c->code, c->to_tag,
 				    strlen(c->to_tag), &src, c->challenge ? &ch : NULL,
-				    c->retry_after);
+				    c->retry_after, c->server,
+				    c->server != NULL ? strlen(c->server) : 0);
 		if (n < 0) {
 			fprintf(stderr, "case %zu: ush_reply_build: %d\n", i, n);
 			return 1;

@@ -79,8 +79,11 @@ setup_pipeline(uint8_t qop_mask, bool accept_no_qop)
 		.deny_action = guard_conf.deny_action,
 		.rate_action = guard_conf.rate_action,
 		.retry_after = guard_conf.retry_after,
+		.retransmission_window = guard_conf.retransmission_window,
 	};
 	struct ush_digest_ctx *ctx = ush_digest_ctx_create(NULL);
+
+	memcpy(conf.server, guard_conf.server, sizeof(conf.server));
 
 	cr_assert_not_null(ctx);
 	memset(&sh, 0, sizeof(sh));
@@ -90,7 +93,7 @@ setup_pipeline(uint8_t qop_mask, bool accept_no_qop)
 	nc_mem = aligned_alloc(64, ush_nc_table_size(10));
 	cr_assert_not_null(nc_mem);
 	memset(nc_mem, 0, ush_nc_table_size(10));
-	sh.nc = ush_nc_table_init(nc_mem, 10);
+	sh.nc = ush_nc_table_init(nc_mem, 10, 0x6e63);
 	cr_assert_not_null(sh.nc);
 	creds = ush_credtab_create(16);
 	cr_assert_not_null(creds);
@@ -918,5 +921,150 @@ Test(live, ban_event_ring_overflow_counts_lost)
 	cr_assert_eq(lost, 5u);
 	cr_assert_eq(ev[0].src.addr[3], 1);
 	cr_assert_eq(ush_auth_ban_events_take(w, ev, USH_AUTH_BAN_EVENTS, &lost), 0u);
+	free(m);
+}
+
+/* ---- retransmissions ([auth] retransmission_window) and the Server header ---- */
+
+static void
+setup_rtx(void)
+{
+	guard_conf.retransmission_window = 32;
+	strcpy(guard_conf.server, "Acme-SBC/2.1");
+	next_flags = 0;
+	next_src = "198.51.100.23";
+	setup_pipeline(1u << USH_QOP_AUTH, true);
+}
+
+TestSuite(rtx, .init = setup_rtx, .fini = teardown_pipeline);
+
+/* The REGISTER of run_auth() with its credentials, kept to be sent again byte for byte. */
+static char *
+auth_register(const char *nonce, const char *nc)
+{
+	char *h = auth_hdr(EVP_md5(), "MD5", "alice", "secret", nonce, nc, "sip:" REALM);
+	char *m = register_msg(h);
+
+	free(h);
+	return m;
+}
+
+Test(rtx, identical_register_forwarded_as_retransmission_then_replay_after_window)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m1, *m2;
+	struct ush_auth_pkt p;
+
+	fresh_nonce("MD5", nonce);
+	m1 = auth_register(nonce, "00000001");
+	p = run(m1, NOW + 1);
+	cr_assert_eq(p.action, USH_AUTH_FORWARD);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "%s", ush_ctr_name(p.ctr));
+	/* T1 later the client resends it, the PBX not having answered yet */
+	p = run(m1, NOW + 1);
+	cr_assert_eq(p.action, USH_AUTH_FORWARD);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_RETRANSMISSION, "%s", ush_ctr_name(p.ctr));
+	cr_assert_eq(p.event, USH_CTR_COUNT);
+	p = run(m1, NOW + 1 + 32);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_RETRANSMISSION, "64*T1 after the accept: still one");
+	/* the next request of the client: a new nc, verified as ever */
+	m2 = auth_register(nonce, "00000002");
+	p = run(m2, NOW + 2);
+	cr_assert_eq(p.action, USH_AUTH_FORWARD);
+	cr_assert_eq(p.ctr, USH_CTR_FWD_AUTH_OK, "%s", ush_ctr_name(p.ctr));
+	p = run(m1, NOW + 3);
+	cr_assert_eq(p.action, USH_AUTH_REPLY);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NC_REPLAY, "no longer the last request: a replay");
+	p = run(m2, NOW + 2 + 33);
+	cr_assert_eq(p.action, USH_AUTH_REPLY);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NC_REPLAY, "after the window: a replay");
+	cr_assert(strncmp(reply, "SIP/2.0 401 Unauthorized\r\n", 26) == 0, "%s", reply);
+	free(m1);
+	free(m2);
+}
+
+Test(rtx, copy_with_anything_changed_is_a_replay)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m, *b;
+	struct ush_auth_pkt p;
+
+	fresh_nonce("MD5", nonce);
+	m = auth_register(nonce, "00000001");
+	cr_assert_eq(run(m, NOW + 1).ctr, USH_CTR_FWD_AUTH_OK);
+	/* another branch: the digest does not cover it, so it verifies, but it is another
+	 * transaction to the PBX */
+	b = strdup(m);
+	cr_assert_not_null(b);
+	*(strstr(b, "branch=z9hG4bK1") + 14) = '7';
+	p = run(b, NOW + 1);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NC_REPLAY, "%s", ush_ctr_name(p.ctr));
+	/* the same bytes from another source */
+	next_src = "198.51.100.99";
+	p = run(m, NOW + 1);
+	cr_assert_eq(p.ctr, USH_CTR_CHALLENGE_NC_REPLAY, "%s", ush_ctr_name(p.ctr));
+	next_src = "198.51.100.23";
+	/* refusals leave the last request in place */
+	cr_assert_eq(run(m, NOW + 1).ctr, USH_CTR_FWD_RETRANSMISSION);
+	free(b);
+	free(m);
+}
+
+Test(rtx, qop_less_nonce_once_plus_its_retransmissions)
+{
+	char nonce[USH_NONCE_LEN + 1];
+	char *m, *b;
+
+	fresh_nonce("MD5", nonce);
+	m = auth_register(nonce, NULL);
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_FWD_AUTH_OK);
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_FWD_RETRANSMISSION);
+	b = strdup(m);
+	cr_assert_not_null(b);
+	*(strstr(b, "branch=z9hG4bK1") + 14) = '8';
+	cr_assert_eq(run(b, NOW).ctr, USH_CTR_CHALLENGE_STALE, "another request: one-shot nonce");
+	cr_assert_not_null(strstr(reply, "stale=true"));
+	cr_assert_eq(run(m, NOW + 40).ctr, USH_CTR_CHALLENGE_STALE, "after the window");
+	free(b);
+	free(m);
+}
+
+Test(rtx, window_and_server_change_live)
+{
+	struct ush_auth_conf c = conf_now();
+	char nonce[USH_NONCE_LEN + 1];
+	char *m;
+
+	fresh_nonce("MD5", nonce);
+	cr_assert_not_null(strstr(reply, "\r\nServer: Acme-SBC/2.1\r\nContent-Length: 0\r\n\r\n"),
+			   "%s", reply);
+	m = auth_register(nonce, "00000001");
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_FWD_AUTH_OK);
+	c.retransmission_window = 0;
+	ush_auth_conf_publish(&sh, &c);
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_CHALLENGE_NC_REPLAY, "window 0: off");
+	cr_assert_null(strstr(reply, "Server:"), "no server_header: no Server header\n%s", reply);
+	c.retransmission_window = 32;
+	strcpy(c.server, "PBX");
+	ush_auth_conf_publish(&sh, &c);
+	cr_assert_eq(run(m, NOW).ctr, USH_CTR_FWD_RETRANSMISSION,
+		     "the request was recorded while the window was on");
+	free(m);
+	m = register_msg("");
+	run(m, NOW);
+	cr_assert_not_null(strstr(reply, "\r\nServer: PBX\r\nContent-Length: 0\r\n\r\n"), "%s",
+			   reply);
+	strcpy(c.server, "bad\r\nX-Injected: 1");
+	cr_assert_eq(ush_auth_conf_live_ok(&c, &c, NULL, 0), -EINVAL, "CR/LF refused");
+	free(m);
+}
+
+Test(auth, default_replies_carry_no_server_header)
+{
+	char *m = register_msg("");
+
+	run(m, NOW);
+	cr_assert(strncmp(reply, "SIP/2.0 401 ", 12) == 0, "%s", reply);
+	cr_assert_null(strstr(reply, "Server:"), "%s", reply);
 	free(m);
 }

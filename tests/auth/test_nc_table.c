@@ -25,7 +25,7 @@ table(unsigned int order)
 	cr_assert_not_null(mem);
 	/* Garbage first: init must not rely on zeroed memory (aligned_alloc does not zero). */
 	memset(mem, 0xa5, size);
-	t = ush_nc_table_init(mem, order);
+	t = ush_nc_table_init(mem, order, 0x6e63);
 	cr_assert_eq((void *)t, mem);
 	cr_assert_eq(ush_nc_table_used(t), 0);
 	return t;
@@ -46,16 +46,17 @@ Test(nc, size_and_init_arguments)
 
 	cr_assert_eq(ush_nc_table_size(3), 0);
 	cr_assert_eq(ush_nc_table_size(29), 0);
-	cr_assert_geq(ush_nc_table_size(4), 16 * 8);
-	cr_assert_geq(ush_nc_table_size(28), (size_t)8 << 28);
-	cr_assert_lt(ush_nc_table_size(10), (1024 + 64) * 8);
+	/* two 64-bit words a slot (window, last accepted request), one header line */
+	cr_assert_eq(ush_nc_table_size(4), 64 + 16 * 16);
+	cr_assert_eq(ush_nc_table_size(10), 64 + 1024 * 16);
+	cr_assert_eq(ush_nc_table_size(28), 64 + ((size_t)16 << 28));
 	m = aligned_alloc(64, ush_nc_table_size(4) + 64);
 	cr_assert_not_null(m);
-	cr_assert_null(ush_nc_table_init(NULL, 4));
-	cr_assert_null(ush_nc_table_init(m + 8, 4), "unaligned");
-	cr_assert_null(ush_nc_table_init(m, 3));
-	cr_assert_null(ush_nc_table_init(m, 29));
-	cr_assert_not_null(ush_nc_table_init(m, 4));
+	cr_assert_null(ush_nc_table_init(NULL, 4, 0x6e63));
+	cr_assert_null(ush_nc_table_init(m + 8, 4, 0x6e63), "unaligned");
+	cr_assert_null(ush_nc_table_init(m, 3, 0x6e63));
+	cr_assert_null(ush_nc_table_init(m, 29, 0x6e63));
+	cr_assert_not_null(ush_nc_table_init(m, 4, 0x6e63));
 	free(m);
 }
 
@@ -309,4 +310,212 @@ Test(nc, two_threads_distinct_ncs_then_replay_refused, .timeout = 30)
 		for (uint32_t nc = 1; nc <= RACE_NC; nc++)
 			cr_assert_eq(ush_nc_accept(t, s, nc), USH_NC_REPLAY, "slot %u nc %u", s,
 				     nc);
+}
+
+/* ---- retransmissions (ush_nc_accept_msg) ---- */
+
+static const uint8_t peer_a[] = {2, 198, 51, 100, 23, 0x13, 0xc6}; /* af, IPv4, port 5062 */
+static const uint8_t peer_b[] = {2, 198, 51, 100, 23, 0x13, 0xc7}; /* same address, port 5063 */
+
+#define REQ(branch, response, nc)                                                              \
+	"REGISTER sip:pbx.example.net SIP/2.0\r\n"                                             \
+	"Via: SIP/2.0/UDP 198.51.100.23:5062;branch=" branch ";rport\r\n"                      \
+	"From: <sip:alice@pbx.example.net>;tag=f1\r\nTo: <sip:alice@pbx.example.net>\r\n"      \
+	"Call-ID: c1\r\nCSeq: 2 REGISTER\r\n"                                                 \
+	"Authorization: Digest username=\"alice\", realm=\"pbx.example.net\", "               \
+	"nonce=\"n\", uri=\"sip:pbx.example.net\", response=\"" response "\", qop=auth, "     \
+	"nc=" nc ", cnonce=\"c\"\r\nContent-Length: 0\r\n\r\n"
+
+static uint32_t
+fp_of(const struct ush_nc_table *t, const char *msg, const uint8_t *peer)
+{
+	return ush_nc_fingerprint(t, msg, strlen(msg), peer, sizeof(peer_a));
+}
+
+Test(nc, fingerprint_covers_every_byte_and_the_peer)
+{
+	struct ush_nc_table *t = table(8);
+	const char *m = REQ("z9hG4bK1", "0123abcd", "00000001");
+	uint32_t fp = fp_of(t, m, peer_a);
+	void *other_mem = aligned_alloc(64, ush_nc_table_size(4));
+	struct ush_nc_table *other;
+
+	cr_assert_eq(fp_of(t, m, peer_a), fp, "deterministic");
+	cr_assert_neq(fp_of(t, REQ("z9hG4bK2", "0123abcd", "00000001"), peer_a), fp, "branch");
+	cr_assert_neq(fp_of(t, REQ("z9hG4bK1", "0123abce", "00000001"), peer_a), fp, "response");
+	cr_assert_neq(fp_of(t, REQ("z9hG4bK1", "0123abcd", "00000002"), peer_a), fp, "nc");
+	cr_assert_neq(fp_of(t, m, peer_b), fp, "source port");
+	cr_assert_neq(ush_nc_fingerprint(t, m, strlen(m) - 1, peer_a, sizeof(peer_a)), fp,
+		      "one byte less");
+	/* keyed: another seed, another fingerprint of the same request */
+	cr_assert_not_null(other_mem);
+	other = ush_nc_table_init(other_mem, 4, 0x5eed);
+	cr_assert_neq(fp_of(other, m, peer_a), fp);
+	free(other_mem);
+}
+
+Test(nc, exact_retransmission_inside_the_window_only)
+{
+	struct ush_nc_table *t = table(8);
+	uint32_t fp = fp_of(t, REQ("z9hG4bK1", "0123abcd", "00000001"), peer_a);
+
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1000, 32), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1000, 32), USH_NC_RETRANSMISSION, "T1 later");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 999, 32), USH_NC_RETRANSMISSION,
+		     "another worker's clock a second behind");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1032, 32), USH_NC_RETRANSMISSION, "64*T1");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1033, 32), USH_NC_REPLAY, "after the window");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1010, 32), USH_NC_RETRANSMISSION,
+		     "refusals change nothing");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1033, 60), USH_NC_RETRANSMISSION,
+		     "the window is the caller's (live)");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1001, 0), USH_NC_REPLAY, "window 0: off");
+	cr_assert_eq(ush_nc_accept(t, 5, 1), USH_NC_REPLAY, "plain accept knows no fingerprint");
+}
+
+Test(nc, anything_changed_is_a_replay)
+{
+	struct ush_nc_table *t = table(8);
+	uint32_t fp = fp_of(t, REQ("z9hG4bK1", "0123abcd", "00000001"), peer_a);
+
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1, fp, 1000, 32), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1,
+				       fp_of(t, REQ("z9hG4bK9", "0123abcd", "00000001"), peer_a),
+				       1001, 32),
+		     USH_NC_REPLAY, "different branch: another transaction");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1,
+				       fp_of(t, REQ("z9hG4bK1", "ffffffff", "00000001"), peer_a),
+				       1001, 32),
+		     USH_NC_REPLAY, "different response");
+	cr_assert_eq(ush_nc_accept_msg(t, 5, 1,
+				       fp_of(t, REQ("z9hG4bK1", "0123abcd", "00000001"), peer_b),
+				       1001, 32),
+		     USH_NC_REPLAY, "another source port");
+	cr_assert_eq(ush_nc_accept_msg(t, 6, 1, fp, 1001, 32), USH_NC_OK,
+		     "the same bytes on another nonce are that nonce's business");
+}
+
+Test(nc, only_the_last_accepted_request)
+{
+	struct ush_nc_table *t = table(8);
+	uint32_t fp1 = fp_of(t, REQ("z9hG4bK1", "11111111", "00000001"), peer_a);
+	uint32_t fp2 = fp_of(t, REQ("z9hG4bK2", "22222222", "00000002"), peer_a);
+	uint32_t fp3 = fp_of(t, REQ("z9hG4bK3", "33333333", "00000003"), peer_a);
+
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 1, fp1, 1000, 32), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 2, fp2, 1001, 32), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 1, fp1, 1002, 32), USH_NC_REPLAY,
+		     "an earlier request of the nonce");
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 2, fp2, 1002, 32), USH_NC_RETRANSMISSION);
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 3, fp3, 1003, 32), USH_NC_OK, "the next nc");
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 2, fp2, 1003, 32), USH_NC_REPLAY);
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 3, fp3, 1035, 32), USH_NC_RETRANSMISSION,
+		     "the window counts from the last accept");
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 0, fp3, 1003, 32), USH_NC_REPLAY, "nc 0");
+	cr_assert_eq(ush_nc_accept_msg(t, 7, 65536, fp3, 1003, 32), USH_NC_REPLAY, "nc > 65535");
+}
+
+Test(nc, qop_less_nonce_once_and_its_retransmissions)
+{
+	struct ush_nc_table *t = table(8);
+	uint32_t fp = fp_of(t, REQ("z9hG4bK1", "0123abcd", ""), peer_a);
+	uint32_t other = fp_of(t, REQ("z9hG4bK2", "0123abcd", ""), peer_a);
+
+	/* no nc: the pipeline passes 1, so the nonce is good for one request */
+	cr_assert_eq(ush_nc_accept_msg(t, 9, 1, fp, 1000, 32), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept_msg(t, 9, 1, fp, 1001, 32), USH_NC_RETRANSMISSION);
+	cr_assert_eq(ush_nc_accept_msg(t, 9, 1, other, 1001, 32), USH_NC_REPLAY,
+		     "another request on a used qop-less nonce");
+	cr_assert_eq(ush_nc_accept_msg(t, 9, 1, fp, 1033, 32), USH_NC_REPLAY);
+}
+
+Test(nc, evicted_nonce_is_stale_not_a_retransmission)
+{
+	struct ush_nc_table *t = table(4);
+	uint32_t fp = fp_of(t, REQ("z9hG4bK1", "0123abcd", "00000001"), peer_a);
+
+	cr_assert_eq(ush_nc_accept_msg(t, 3, 1, fp, 1000, 32), USH_NC_OK);
+	cr_assert_eq(ush_nc_accept_msg(t, 16 + 3, 1, 0x1234, 1001, 32), USH_NC_OK, "claims");
+	cr_assert_eq(ush_nc_accept_msg(t, 3, 1, fp, 1001, 32), USH_NC_EVICTED);
+}
+
+/*
+ * Two workers, one request each per (slot, nc), submitted at once: every nc accepted once, and
+ * afterwards the slot's last word names one accepted request of its nonce, never one that was
+ * refused. A copy of a refused request is a replay; a copy of the word's request forwards.
+ */
+#define RTX_SLOTS 16
+#define RTX_NC	  64
+
+struct rtx_racer {
+	struct ush_nc_table *t;
+	pthread_barrier_t *start;
+	uint32_t id;
+	uint8_t st[RTX_SLOTS][RTX_NC + 1];
+};
+
+static uint32_t
+rtx_fp(uint32_t id, uint32_t s, uint32_t nc)
+{
+	return (id + 1) << 24 | s << 16 | nc;
+}
+
+static void *
+rtx_race(void *arg)
+{
+	struct rtx_racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	for (uint32_t nc = 1; nc <= RTX_NC; nc++)
+		for (uint32_t s = 0; s < RTX_SLOTS; s++)
+			r->st[s][nc] = (uint8_t)ush_nc_accept_msg(r->t, s, nc, rtx_fp(r->id, s, nc),
+								  1000, 32);
+	return NULL;
+}
+
+Test(nc, two_workers_racing_never_forward_a_refused_request, .timeout = 30)
+{
+	struct ush_nc_table *t = table(4);
+	struct rtx_racer *r = calloc(2, sizeof(*r));
+	pthread_barrier_t start;
+	pthread_t th[2];
+
+	cr_assert_not_null(r);
+	pthread_barrier_init(&start, NULL, 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		r[i].t = t;
+		r[i].start = &start;
+		r[i].id = i;
+		cr_assert_eq(pthread_create(&th[i], NULL, rtx_race, &r[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (uint32_t s = 0; s < RTX_SLOTS; s++) {
+		unsigned int forwarded = 0;
+
+		for (uint32_t nc = 1; nc <= RTX_NC; nc++) {
+			unsigned int ok =
+				(r[0].st[s][nc] == USH_NC_OK) + (r[1].st[s][nc] == USH_NC_OK);
+
+			cr_assert_eq(ok, 1, "slot %u nc %u accepted %u times", s, nc, ok);
+			for (uint32_t i = 0; i < 2; i++) {
+				enum ush_nc_status again =
+					ush_nc_accept_msg(t, s, nc, rtx_fp(i, s, nc), 1001, 32);
+
+				/* a racer that lost got REPLAY, or RETRANSMISSION of nothing:
+				 * its fingerprint is its own, so it cannot have matched */
+				cr_assert_neq(r[i].st[s][nc], USH_NC_RETRANSMISSION);
+				if (r[i].st[s][nc] != USH_NC_OK) {
+					cr_assert_eq(again, USH_NC_REPLAY,
+						     "refused, copy forwarded");
+					continue;
+				}
+				forwarded += again == USH_NC_RETRANSMISSION;
+			}
+		}
+		/* the word of the last store: one of the accepted requests, usually nc 64 */
+		cr_assert_eq(forwarded, 1, "slot %u: %u requests look retransmitted", s, forwarded);
+	}
+	free(r);
 }

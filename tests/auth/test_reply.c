@@ -16,7 +16,7 @@
 #include "ush_sip.h"
 
 #define CRLF "\r\n"
-#define TAIL "Server: Usher\r\nContent-Length: 0\r\n\r\n"
+#define TAIL "Content-Length: 0\r\n\r\n" /* no Server header by default */
 
 /*
  * The request under test lives in a heap block of exactly its length (no NUL), so an
@@ -29,12 +29,14 @@ static struct ush_sip_msg r_msg;
 static char out[USH_REPLY_MAX + 1];
 static int out_len;
 static struct ush_sip_msg p_msg; /* the reply, parsed back */
+static const char *server;       /* Server header of the next build(), NULL: none (default) */
 
 static void
 fini(void)
 {
 	free(r_buf);
 	r_buf = NULL;
+	server = NULL;
 }
 
 TestSuite(reply, .fini = fini);
@@ -82,7 +84,8 @@ build(uint16_t code, const char *tag, const struct ush_reply_source *src,
 {
 	memset(out, 0, sizeof(out));
 	out_len = ush_reply_build(out, USH_REPLY_MAX, r_buf, &r_msg, code, tag,
-				  tag ? strlen(tag) : 0, src, ch, retry);
+				  tag ? strlen(tag) : 0, src, ch, retry, server,
+				  server ? strlen(server) : 0);
 	return out_len;
 }
 
@@ -661,9 +664,9 @@ Test(reply, challenge_three_algorithms_in_order)
 	cr_expect_str_eq(line_with("WWW-Authenticate:", 2),
 			 "WWW-Authenticate: Digest realm=\"biloxi.example.com\", "
 			 "nonce=\"MDEyMzQ1Njc4OTo7PD0-P0BBQkNERUZH\", algorithm=MD5, qop=\"auth\"");
-	/* Challenges sit after CSeq and before Server. */
+	/* Challenges sit after CSeq and before Content-Length (and Server, when there is one). */
 	cr_expect(strstr(out, "CSeq: 1 REGISTER\r\nWWW-Authenticate: ") != NULL);
-	cr_expect(strstr(out, "qop=\"auth\"\r\nServer: Usher\r\n") != NULL);
+	cr_expect(strstr(out, "qop=\"auth\"\r\nContent-Length: 0\r\n") != NULL);
 	cr_expect_eq(count_lines("Proxy-Authenticate:"), 0);
 }
 
@@ -893,14 +896,17 @@ Test(reply, enospc_at_every_short_cap)
 		   "To: <sip:bob@example.com>\r\n"
 		   "Call-ID: cap\r\n"
 		   "CSeq: 9 INVITE\r\n\r\n");
+	server = "Acme-SBC/2.1 (edge)"; /* every header there is, Server included */
 	n = build(407, "ush1x", &s, &ch, 120);
 	cr_assert_gt(n, 0);
+	cr_assert_not_null(strstr(out, "\r\nServer: Acme-SBC/2.1 (edge)\r\nContent-Length: 0"));
 	memcpy(want, out, (size_t)n);
 	for (int cap = 0; cap <= n + 1; cap++) {
 		int r;
 
 		memset(buf, 0x5a, sizeof(buf));
-		r = ush_reply_build(buf, (size_t)cap, r_buf, &r_msg, 407, "ush1x", 5, &s, &ch, 120);
+		r = ush_reply_build(buf, (size_t)cap, r_buf, &r_msg, 407, "ush1x", 5, &s, &ch, 120,
+				    server, strlen(server));
 		if (cap < n) {
 			cr_assert_eq(r, -ENOSPC, "cap %d of %d: %d", cap, n, r);
 		} else {
@@ -932,7 +938,8 @@ Test(reply, never_longer_than_reply_max)
 				"Call-ID: x\r\n"
 				"CSeq: 1 INVITE\r\n\r\n");
 		req(text);
-		n = ush_reply_build(wide, sizeof(wide), r_buf, &r_msg, 400, NULL, 0, &s, NULL, 0);
+		n = ush_reply_build(wide, sizeof(wide), r_buf, &r_msg, 400, NULL, 0, &s, NULL, 0,
+				    NULL, 0);
 		cr_assert_gt(n, 0);
 		fixed = (size_t)n - 1;
 		memset(big, 'x', USH_REPLY_MAX - fixed + (size_t)extra);
@@ -945,7 +952,8 @@ Test(reply, never_longer_than_reply_max)
 				"CSeq: 1 INVITE\r\n\r\n",
 			 big);
 		req(text);
-		n = ush_reply_build(wide, sizeof(wide), r_buf, &r_msg, 400, NULL, 0, &s, NULL, 0);
+		n = ush_reply_build(wide, sizeof(wide), r_buf, &r_msg, 400, NULL, 0, &s, NULL, 0,
+				    NULL, 0);
 		if (extra == 0) {
 			cr_expect_eq(n, USH_REPLY_MAX);
 			cr_expect_eq(ush_sip_parse(wide, (size_t)n, &p_msg), USH_SIP_EOK);
@@ -953,6 +961,61 @@ Test(reply, never_longer_than_reply_max)
 			cr_expect_eq(n, -ENOSPC, "reply of USH_REPLY_MAX + 1 bytes: %d", n);
 		}
 	}
+}
+
+/* ---- Server header ([auth] server_header) ---- */
+
+Test(reply, server_header_only_when_configured)
+{
+	struct ush_reply_source s = src4("192.0.2.10", 5060);
+
+	req(RL_INV "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		   "From: <sip:alice@example.com>;tag=f1\r\n"
+		   "To: <sip:bob@example.com>\r\n"
+		   "Call-ID: c1\r\n"
+		   "CSeq: 7 INVITE\r\n\r\n");
+	build_ok(503, "t", &s, NULL, 5);
+	cr_expect_eq(count_lines("Server:"), 0, "default: no Server header");
+	server = "PBX";
+	build_ok(503, "t", &s, NULL, 5);
+	expect_out("SIP/2.0 503 Service Unavailable\r\n"
+		   "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		   "From: <sip:alice@example.com>;tag=f1\r\n"
+		   "To: <sip:bob@example.com>;tag=t\r\n"
+		   "Call-ID: c1\r\n"
+		   "CSeq: 7 INVITE\r\n"
+		   "Retry-After: 5\r\n"
+		   "Server: PBX\r\n"
+		   "Content-Length: 0\r\n\r\n");
+}
+
+Test(reply, server_header_rules)
+{
+	static const char *const bad[] = {
+		"a\r\nX-Injected: 1", "a\nb", "tab\there", " lead", "trail ", "del\x7f", "caf\xc3\xa9",
+	};
+	char longest[USH_REPLY_SERVER_MAX + 2];
+	struct ush_reply_source s = src4("192.0.2.10", 5060);
+
+	memset(longest, 'x', sizeof(longest));
+	cr_expect(ush_reply_server_ok("Acme-SBC/2.1 (edge)", 19));
+	cr_expect(ush_reply_server_ok("~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}", 32));
+	cr_expect(ush_reply_server_ok(longest, USH_REPLY_SERVER_MAX));
+	cr_expect_not(ush_reply_server_ok(longest, USH_REPLY_SERVER_MAX + 1));
+	cr_expect_not(ush_reply_server_ok("", 0));
+	req(RL_INV "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		   "From: <sip:alice@example.com>;tag=f1\r\n"
+		   "To: <sip:bob@example.com>\r\n"
+		   "Call-ID: c1\r\n"
+		   "CSeq: 7 INVITE\r\n\r\n");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_not(ush_reply_server_ok(bad[i], strlen(bad[i])), "%zu", i);
+		server = bad[i];
+		cr_expect_eq(build(403, "t", &s, NULL, 0), -EINVAL, "%zu", i);
+	}
+	cr_expect_eq(ush_reply_build(out, USH_REPLY_MAX, r_buf, &r_msg, 403, "t", 1, &s, NULL, 0,
+				     NULL, 3),
+		     -EINVAL, "NULL server with a length");
 }
 
 /* ---- destination port ---- */

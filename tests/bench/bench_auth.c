@@ -90,8 +90,9 @@ bench(struct ush_auth_worker *w, char **msgs, unsigned n, unsigned passes, unsig
 	return bench_median(rate, RUNS);
 }
 
+/* argv[1]: [auth] retransmission_window (default 0: no fingerprint of accepted requests) */
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const uint8_t secret[32] = "bench-secret-bench-secret-bench!";
 	static const struct {
@@ -121,7 +122,7 @@ main(void)
 		return 1;
 	memset(ncmem, 0, ush_nc_table_size(order));
 	ush_nonce_keys_init(ctx, &sh.keys, 1, secret, sizeof(secret), 0, NULL, 0);
-	sh.nc = ush_nc_table_init(ncmem, order);
+	sh.nc = ush_nc_table_init(ncmem, order, 0x6e63);
 	for (unsigned a = 0; a < 3; a++) {
 		unsigned char d[64];
 		unsigned int dn;
@@ -135,10 +136,12 @@ main(void)
 	sh.boot_time = NOW - 10;
 	conf.algos[2] = USH_ALGO_SHA512_256;
 	conf.n_algos = 3;
+	conf.retransmission_window = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 0;
 	w = ush_auth_worker_create(&conf, &sh, 0, 1, NULL);
 	if (w == NULL)
 		return 1;
-	printf("digest kernel: %s\n", ush_digest_kernel_name(ush_digest_ctx_kernel(ctx)));
+	printf("digest kernel: %s, retransmission_window %u\n",
+	       ush_digest_kernel_name(ush_digest_ctx_kernel(ctx)), conf.retransmission_window);
 	printf("%-28s %14s  (median of %d, one core, bursts of %d)\n", "path", "requests/s", RUNS,
 	       BURST);
 

@@ -467,6 +467,8 @@ def tc_usherd_config(e):
         ("x = 1\n", ":1: key outside of any [section]"),
         ("[source]\nkind = mysql\n", ":2: kind: "),
         ("[source]\ncolour = red\n", ":2: colour"),
+        ("[identity]\niat_window = 0\n", ":2: identity.iat_window: "),
+        ("[identity]\nca = x\n", ":2: identity.ca: unknown key"),
     ]
     for text, want in bad:
         ini = os.path.join(e.dir, "bad.ini")
@@ -490,12 +492,21 @@ def tc_usherd_config(e):
                        text=True, timeout=10)
     e.expect(p.returncode == 0 and "OK, 2 users" in p.stdout,
              "--check: %d %r %r" % (p.returncode, p.stdout, p.stderr))
+    # [identity]: the verifier loads its trust at start; without anchors usherd stops
+    with open(e.ini, "a") as f:
+        f.write("\n[identity]\nrepo_dir = %s\n" % e.dir)
+    p = subprocess.run([USHERD, "--config", e.ini, "--check"], capture_output=True,
+                       text=True, timeout=10)
+    e.expect(p.returncode == 1 and "[identity]" in p.stderr and "ca_" in p.stderr,
+             "[identity] without anchors: %d %r" % (p.returncode, p.stderr))
+    e.expect(not os.path.exists(e.sock) and not os.path.exists(e.state),
+             "a failed [identity] start created the socket or the state directory")
 
 
 COMMANDS = ["status", "stats", "users list", "users add", "users del", "users passwd",
             "users import", "reload", "get", "set", "block add", "block del", "block list", "allow add",
-            "allow del", "allow list", "bans list", "bans clear", "nonce rotate", "explain",
-            "help"]
+            "allow del", "allow list", "bans list", "bans clear", "nonce rotate",
+            "identity stats", "identity cache", "identity trust", "explain", "help"]
 
 
 @case

@@ -61,8 +61,13 @@ Test(ctl, bad_headers_are_refused)
 	memcpy(b, hdr_bytes, 16);
 	b[5] = 0;
 	cr_assert_eq(ush_ctl_hdr_decode(b, &h), -EPROTO, "type 0");
-	b[5] = 4;
-	cr_assert_eq(ush_ctl_hdr_decode(b, &h), -EPROTO, "type 4");
+	b[5] = 6;
+	cr_assert_eq(ush_ctl_hdr_decode(b, &h), -EPROTO, "type 6");
+	for (uint8_t t = USH_CTL_REQUEST; t <= USH_CTL_VERDICT; t++) {
+		b[5] = t;
+		cr_assert_eq(ush_ctl_hdr_decode(b, &h), 0, "type %u", t);
+		cr_assert_eq(h.type, t);
+	}
 	memcpy(b, hdr_bytes, 16);
 	b[7] = 1;
 	cr_assert_eq(ush_ctl_hdr_decode(b, &h), -EPROTO, "flags");
@@ -356,4 +361,149 @@ Test(ctl, listen_makes_a_0660_socket_and_replaces_only_stale_ones)
 	cr_assert_eq(ush_ctl_connect("/tmp/ush-ctl-none/x.sock", 100), -ENOENT);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* A node that sends two PUNT frames before the reply, as usher does while usherd waits. */
+static void *
+punting_server(void *arg)
+{
+	int fd = *(int *)arg;
+	struct ush_ctl_rx rx = {0};
+	uint8_t rec[64];
+	size_t off = 0;
+	struct ush_ctl_punt p = {.id = 7, .identity = "a.b.c;info=<x>", .identity_len = 14,
+				 .from = "<sip:1@h>", .from_len = 9, .to = "<sip:2@h>",
+				 .to_len = 9};
+	json_t *rep;
+
+	if (ush_ctl_recv(&rx, fd) < 0)
+		return NULL;
+	ush_ctl_punt_put(rec, sizeof(rec), &off, &p);
+	ush_ctl_send(fd, USH_CTL_PUNT, 0, rec, (uint32_t)off);
+	ush_ctl_send(fd, USH_CTL_PUNT, 0, rec, (uint32_t)off);
+	rep = ush_ctl_reply_ok();
+	ush_ctl_send_json(fd, USH_CTL_REPLY, rx.hdr.seq, rep);
+	json_decref(rep);
+	ush_ctl_rx_free(&rx);
+	return NULL;
+}
+
+static int
+count_punts(void *arg, const struct ush_ctl_hdr *h, const uint8_t *payload)
+{
+	struct ush_ctl_punt p;
+	size_t off = 0;
+
+	cr_assert_eq(h->type, USH_CTL_PUNT);
+	while (ush_ctl_punt_next(payload, h->len, &off, &p) == 1) {
+		cr_assert_eq(p.id, 7);
+		cr_assert_null(p.pai);
+		(*(int *)arg)++;
+	}
+	return 0;
+}
+
+Test(ctl, call_ex_hands_over_punts_that_arrive_before_the_reply)
+{
+	pthread_t th;
+	char err[128];
+	int sv[2], punts = 0;
+	json_t *req = json_pack("{s:s}", "cmd", "status"), *rep;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pthread_create(&th, NULL, punting_server, &sv[1]);
+	rep = ush_ctl_call_ex(sv[0], req, count_punts, &punts, err, sizeof(err));
+	pthread_join(th, NULL);
+	cr_assert_not_null(rep, "%s", err);
+	cr_assert(json_is_true(json_object_get(rep, "ok")));
+	cr_assert_eq(punts, 2);
+	json_decref(rep);
+	json_decref(req);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(ctl, plain_call_refuses_a_punt_before_the_reply)
+{
+	pthread_t th;
+	char err[128];
+	int sv[2];
+	json_t *req = json_pack("{s:s}", "cmd", "status");
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pthread_create(&th, NULL, punting_server, &sv[1]);
+	cr_assert_null(ush_ctl_call(sv[0], req, err, sizeof(err)));
+	pthread_join(th, NULL);
+	cr_assert(strstr(err, "protocol error") != NULL, "%s", err);
+	json_decref(req);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(ctl, punt_records_round_trip_as_drawn)
+{
+	uint8_t buf[256];
+	size_t off = 0, rd = 0;
+	struct ush_ctl_punt p = {.id = 0x0102030405060708ull, .identity = "hdr.pay.sig;info=<u>",
+				 .identity_len = 20, .from = "<sip:+1@a>", .from_len = 10,
+				 .pai = "<tel:+2>", .pai_len = 8, .to = "<sip:3@b>", .to_len = 9};
+	struct ush_ctl_punt q;
+	static const uint8_t head[16] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 20, 0, 10, 0, 8, 0, 9};
+
+	cr_assert_eq(ush_ctl_punt_put(buf, sizeof(buf), &off, &p), 0);
+	cr_assert_eq(off, 16 + 20 + 10 + 8 + 9);
+	cr_assert_arr_eq(buf, head, 16);
+	cr_assert_arr_eq(buf + 16, "hdr.pay.sig;info=<u><sip:+1@a><tel:+2><sip:3@b>", 47);
+	cr_assert_eq(ush_ctl_punt_next(buf, off, &rd, &q), 1);
+	cr_assert_eq(q.id, p.id);
+	cr_assert_eq(q.pai_len, 8);
+	cr_assert_arr_eq(q.pai, "<tel:+2>", 8);
+	cr_assert_arr_eq(q.to, "<sip:3@b>", 9);
+	cr_assert_eq(ush_ctl_punt_next(buf, off, &rd, &q), 0);
+	/* truncated by one byte, a zero From length, and a record that does not fit */
+	rd = 0;
+	cr_assert_eq(ush_ctl_punt_next(buf, off - 1, &rd, &q), -EPROTO);
+	buf[10] = buf[11] = 0;
+	rd = 0;
+	cr_assert_eq(ush_ctl_punt_next(buf, off, &rd, &q), -EPROTO);
+	off = 0;
+	cr_assert_eq(ush_ctl_punt_put(buf, 40, &off, &p), -ENOSPC);
+	p.identity_len = USH_CTL_PUNT_IDENTITY_MAX + 1;
+	cr_assert_eq(ush_ctl_punt_put(buf, sizeof(buf), &off, &p), -EINVAL);
+}
+
+Test(ctl, verdict_records_round_trip_and_refuse_bad_fields)
+{
+	uint8_t buf[128];
+	size_t off = 0, rd = 0;
+	struct ush_ctl_verdict v = {.id = 42, .verdict = USH_CTL_IDV_PASSED, .attest = 'A'};
+	struct ush_ctl_verdict w = {.id = 43, .verdict = USH_CTL_IDV_INVALID, .reason = "sig_invalid",
+				    .reason_len = 11};
+	struct ush_ctl_verdict q;
+
+	cr_assert_eq(ush_ctl_verdict_put(buf, sizeof(buf), &off, &v), 0);
+	cr_assert_eq(ush_ctl_verdict_put(buf, sizeof(buf), &off, &w), 0);
+	cr_assert_eq(off, 12 + 12 + 11);
+	cr_assert_eq(buf[8], USH_CTL_IDV_PASSED);
+	cr_assert_eq(buf[9], 'A');
+	cr_assert_eq(ush_ctl_verdict_next(buf, off, &rd, &q), 1);
+	cr_assert_eq(q.id, 42);
+	cr_assert_eq(q.attest, 'A');
+	cr_assert_eq(ush_ctl_verdict_next(buf, off, &rd, &q), 1);
+	cr_assert_eq(q.verdict, USH_CTL_IDV_INVALID);
+	cr_assert_arr_eq(q.reason, "sig_invalid", 11);
+	cr_assert_eq(ush_ctl_verdict_next(buf, off, &rd, &q), 0);
+	/* attest on a failure, an unknown verdict, a reason with a quote: refused both ways */
+	w.attest = 'A';
+	cr_assert_eq(ush_ctl_verdict_put(buf, sizeof(buf), &off, &w), -EINVAL);
+	w.attest = 0;
+	w.verdict = USH_CTL_IDV_COUNT;
+	cr_assert_eq(ush_ctl_verdict_put(buf, sizeof(buf), &off, &w), -EINVAL);
+	w.verdict = USH_CTL_IDV_STALE;
+	w.reason = "a\"b";
+	w.reason_len = 3;
+	cr_assert_eq(ush_ctl_verdict_put(buf, sizeof(buf), &off, &w), -EINVAL);
+	buf[12 + 8] = USH_CTL_IDV_COUNT;
+	rd = 12;
+	cr_assert_eq(ush_ctl_verdict_next(buf, 35, &rd, &q), -EPROTO);
 }

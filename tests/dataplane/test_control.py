@@ -44,17 +44,33 @@ ATTACKER2 = Endpoint("02:00:5e:00:53:67", "203.0.113.67", 5060)
 # the keys "set" may change while running (docs/configuration.md)
 LIVE_KEYS = {
     "auth.realm", "auth.algorithms", "auth.qop", "auth.accept_no_qop", "auth.nonce_lifetime",
-    "auth.challenge_code", "auth.in_dialog", "policy.passthrough",
+    "auth.retransmission_window", "auth.challenge_code", "auth.in_dialog", "auth.server_header",
+    "policy.passthrough",
     "protection.ban_threshold", "protection.ban_window", "protection.ban_time",
     "protection.user_ban_threshold", "protection.user_ban_window", "protection.user_ban_time",
     "protection.deny_action", "protection.rate", "protection.rate_burst",
     "protection.rate_action", "protection.retry_after",
     "overload.shed", "overload.full_bursts", "overload.queue_fill", "log.level",
+    "identity.enabled", "identity.require", "identity.unavailable", "identity.on_bad_info",
+    "identity.on_unsupported_credential", "identity.on_invalid", "identity.on_stale",
+    "identity.reason_header",
 }
+
+
+def conf_key_count():
+    """Keys in usher's key table (dataplane/usher/config.c): "get" must list every one."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dataplane",
+                       "usher", "config.c")
+    with open(src) as f:
+        table = f.read().split("conf_keys[] = {", 1)[1].split("\n};", 1)[0]
+    return len(re.findall(r"^\s*(?:KEY|LIVE)_[A-Z]+\(", table, re.M))
 
 
 def ctl_conf(protection=None, lists=None, control=None):
     conf = tdp.base_conf()
+    # the endless capture sends each request again and again, byte for byte: with a
+    # retransmission window those copies would be forwarded, not replays (tc_set turns it on)
+    conf["auth"]["retransmission_window"] = "0"
     conf["protection"] = {"ban_threshold": "0", "user_ban_threshold": "0"}
     conf["protection"].update(protection or {})
     if lists:
@@ -248,7 +264,7 @@ def tc_commands(c):
                 "protection.deny_action": "reply", "lists.block": "198.18.0.0/15",
                 "overload.shed": "false", "control.socket": "ctl.sock", "control.node": NODE,
                 "control.group": "", "log.level": "info", "sip.ports": "5060"}
-        c.expect(all(v.get(k) == x for k, x in want.items()) and len(v) == 42,
+        c.expect(all(v.get(k) == x for k, x in want.items()) and len(v) == conf_key_count(),
                  "get all: %s" % {k: v.get(k) for k in want if v.get(k) != want[k]})
         u.expect_err(u.call("get", key="auth.nope"), ENOTFOUND, "unknown key auth.nope", "get")
         u.expect_err(u.call("frobnicate"), ENOTFOUND, "unknown command 'frobnicate'", "cmd")
@@ -312,6 +328,23 @@ def tc_set(c):
                  REALM, "a refused set changed the configuration")
         u.grows(["challenge_nc_replay"], ["challenge_stale", "challenge_algorithm",
                                           "challenge_no_credentials"], "after refusals")
+        # the retransmission window: requests accepted while it was off were not recorded,
+        # so their copies stay replays
+        u.ok("set", key="auth.retransmission_window", value="32")
+        u.grows(["challenge_nc_replay"], ["fwd_retransmission", "fwd_auth_ok"], "window on")
+        u.expect_err(u.call("set", key="auth.retransmission_window", value="301"), EINVAL,
+                     "auth.retransmission_window: '301' is not a number from 0 to 300",
+                     "window too long")
+        # the Server header of our replies: any printable text, or none
+        r = u.ok("set", key="auth.server_header", value="Acme SBC/2.1")
+        c.expect(r == {"ok": True, "key": "auth.server_header", "value": "Acme SBC/2.1"},
+                 "set server_header: %s" % r)
+        u.expect_err(u.call("set", key="auth.server_header", value="tab\there"), EINVAL,
+                     "auth.server_header: server_header must be empty or 1 to 64 printable "
+                     "ASCII characters, without leading or trailing space", "bad server")
+        c.expect(u.ok("get", key="auth.server_header")["values"]["auth.server_header"] ==
+                 "Acme SBC/2.1", "a refused server_header changed the configuration")
+        u.ok("set", key="auth.server_header", value="")
         u.expect_err(u.call("set", key="auth.nc_table_order", value="12"), EINVAL,
                      "auth.nc_table_order cannot change while running: restart usher",
                      "not live")

@@ -956,8 +956,9 @@ def tc_stale(c):
 
 @case
 def tc_replay(c):
-    """A nonce-count seen before is refused."""
+    """A nonce-count seen before is refused (retransmission_window 0: even an exact copy)."""
     conf = base_conf()
+    conf["auth"]["retransmission_window"] = "0"
     a, n = c.authed("REGISTER", "SHA-256", nc=1)
     b, _ = c.authed("REGISTER", "SHA-256", nc=2, nonce=n, cseq=3)
     noqop, _ = c.authed("REGISTER", "MD5", qop=None)
@@ -976,6 +977,46 @@ def tc_replay(c):
          challenge("REGISTER", "challenge_nc_replay", conf, note="nc above 65535")),
     ]
     c.run(Run("replay", conf, items))
+
+
+@case
+def tc_retransmission(c):
+    """A UDP retransmission (the same payload again, T1 later, from the same source) of the last
+    request accepted on a nonce is forwarded, for the PBX's transaction layer to absorb
+    ([auth] retransmission_window, default 32 s); any other request seen before is a replay."""
+    conf = base_conf()
+    a, n = c.authed("REGISTER", "MD5", nc=1)
+    b, _ = c.authed("REGISTER", "MD5", nc=2, nonce=n, cseq=3)
+    noqop, _ = c.authed("REGISTER", "SHA-256", qop=None)
+    pa, pb = bytes(a[UDP].payload), bytes(b[UDP].payload)
+    rebranched = pa.replace(b";branch=z9hG4bK", b";branch=z9hG4bKx", 1)
+    if rebranched == pa:
+        raise Fail("no Via branch in the generated REGISTER")
+    items = [
+        (a, fwd("fwd_auth_ok", "nc=1")),
+        (frame(pa), fwd("fwd_retransmission", "nc=1 resent (new IP id, same payload)")),
+        (frame(pa), fwd("fwd_retransmission", "nc=1 resent again")),
+        (frame(pa, sport=5070), challenge("REGISTER", "challenge_nc_replay", conf,
+                                          note="nc=1 from another source port")),
+        (frame(rebranched), challenge("REGISTER", "challenge_nc_replay", conf,
+                                      note="nc=1 with another branch")),
+        (b, fwd("fwd_auth_ok", "nc=2")),
+        (frame(pa), challenge("REGISTER", "challenge_nc_replay", conf,
+                              note="nc=1 after nc=2: no longer the last request")),
+        (frame(pb), fwd("fwd_retransmission", "nc=2 resent")),
+        (noqop, fwd("fwd_auth_ok", "no qop, first use")),
+        (frame(bytes(noqop[UDP].payload)), fwd("fwd_retransmission", "no qop, resent")),
+    ]
+    c.run(Run("retransmission", conf, items))
+    # window 0: the behaviour before the window existed
+    conf = base_conf()
+    conf["auth"]["retransmission_window"] = "0"
+    a, _ = c.authed("REGISTER", "MD5", nc=1)
+    c.run(Run("window-off", conf, [
+        (a, fwd("fwd_auth_ok", "nc=1")),
+        (frame(bytes(a[UDP].payload)), challenge("REGISTER", "challenge_nc_replay", conf,
+                                                 note="nc=1 resent, window 0")),
+    ]))
 
 
 @case
@@ -1394,7 +1435,8 @@ def tc_mixed_burst(c):
     accepted = []
     for k in range(400):
         kind = rnd.choice(["ok", "ok", "ok", "wrong", "nocred", "invite", "resp", "rtp",
-                           "cksum", "ack", "bad400", "replay", "uri", "forged", "stale"])
+                           "cksum", "ack", "bad400", "replay", "uri", "forged", "stale",
+                           "rtx"])
         a = rnd.choice(["MD5", "SHA-256"])
         if kind == "ok":
             qop = rnd.choice(["auth", "auth-int", None])
@@ -1426,8 +1468,13 @@ def tc_mixed_burst(c):
             items.append((frame(m.replace(b"Content-Length: 0", b"Content-Length: many")),
                           reply(400, "reply_400")))
         elif kind == "replay" and accepted:
-            items.append((rnd.choice(accepted).copy(),
+            # the same bytes from elsewhere: not a retransmission ([auth]
+            # retransmission_window), a replay
+            items.append((frame(bytes(rnd.choice(accepted)[UDP].payload), sport=5999),
                           challenge("REGISTER", "challenge_nc_replay", conf)))
+        elif kind == "rtx" and accepted:
+            # each accepted request is the last of its nonce: an exact copy is forwarded
+            items.append((rnd.choice(accepted).copy(), fwd("fwd_retransmission")))
         elif kind == "uri":
             items.append((c.authed("REGISTER", a, uri="sip:elsewhere.test")[0],
                           challenge("REGISTER", "challenge_uri_mismatch", conf)))
@@ -1444,7 +1491,8 @@ def tc_mixed_burst(c):
 @case
 def tc_two_workers(c):
     """Two workers, one queue and one capture each, sharing the nc table and the nonce
-    secret: a request replayed to the other worker is refused there, and each worker's
+    secret: a request replayed to the other worker (from another source: not a
+    retransmission) is refused there, whichever worker sees it first, and each worker's
     nonces use its own indexes (worker id + k * workers)."""
     conf = base_conf()
     d = os.path.join(c.dir, "two")
@@ -1454,8 +1502,9 @@ def tc_two_workers(c):
     with open(os.path.join(d, "test.ini"), "w") as f:
         f.write(conf_text(conf))
     a, _ = c.authed("REGISTER", "SHA-256")
+    b = frame(bytes(a[UDP].payload), sport=5999)
     queues = [[a] + [c.plain("REGISTER") for _ in range(3)],
-              [a.copy()] + [c.plain("REGISTER") for _ in range(3)]]
+              [b] + [c.plain("REGISTER") for _ in range(3)]]
     for q, frames in enumerate(queues):
         gen.write_pcap(os.path.join(d, "in%d.pcap" % q), frames)
     gen.write_pcap(os.path.join(d, "empty.pcap"), [])
@@ -1490,8 +1539,8 @@ def tc_two_workers(c):
     c.expect(per == [4, 4], "rx_outside per worker %s, expected [4, 4]" % per)
     fwd_frames = sum((gen.read_pcap_raw(os.path.join(d, "out_inside%d.pcap" % q))
                       for q in (0, 1)), [])
-    c.expect(fwd_frames == [bytes(a)], "inside output: %d frames, expected the one request"
-             % len(fwd_frames))
+    c.expect(fwd_frames in ([bytes(a)], [bytes(b)]),
+             "inside output: %d frames, expected the one request" % len(fwd_frames))
     seen = set()
     for q in (0, 1):
         for fb in gen.read_pcap_raw(os.path.join(d, "out_outside%d.pcap" % q)):

@@ -476,6 +476,7 @@ def tc_frag_ipv4(c):
     inv = c.plain("INVITE", body=SDP * 4, content_type="application/sdp")
     ok = c.authed("INVITE", "SHA-256", body=SDP * 4, qop="auth-int")[0]
     ok2 = c.authed("INVITE", "MD5", body=SDP * 3)[0]
+    ok2_elsewhere = gen.frame(bytes(ok2[UDP].payload), sport=5999)
     inv_rev = c.plain("INVITE", body=SDP * 5, content_type="application/sdp")
     reg_tag = c.plain("REGISTER", extra_vias=LONG_VIAS[:6])
     rtp = gen.frame(b"\x80\x00" + bytes(range(256)) * 8, dport=30000)
@@ -503,8 +504,11 @@ def tc_frag_ipv4(c):
         train(frags4(rtp, 800), rtp, td.fwd("fwd_non_sip_port"), "fragmented RTP"),
         W(icmp_frags, {"fwd_non_udp": len(icmp_frags)}, inward=icmp_frags,
           note="ICMP fragments: passed through at once"),
-        train(frags4(ok2.copy(), 700), ok2, td.challenge("INVITE", "challenge_nc_replay", conf),
-              "a verified INVITE again, refragmented: replay"),
+        train(frags4(ok2.copy(), 700), ok2, td.fwd("fwd_retransmission"),
+              "a verified INVITE again, refragmented: an exact retransmission"),
+        train(frags4(ok2_elsewhere, 700), ok2_elsewhere,
+              td.challenge("INVITE", "challenge_nc_replay", conf),
+              "the same INVITE from another source port, refragmented: replay"),
         one(c.plain("REGISTER"), sip_challenge("REGISTER", conf), "unfragmented after them"),
     ]
     c.run_wire("frag4", conf, items)

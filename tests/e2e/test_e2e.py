@@ -549,10 +549,13 @@ def case_scan(work):
         print("svmap: exit %d\n%s" % (r.returncode, r.stdout[-1500:]))
         devices = dict(re.findall(r"\|\s*(\d+\.\d+\.\d+\.\d+:\d+)\s*\|\s*(.*?)\s*\|",
                                   r.stdout))
-        check(r.returncode == 0 and devices == {"%s:5060" % PBX: "Usher",
-                                                "%s:5060" % UAS: "Usher"},
-              "svmap finds the two PBX-side addresses, both answered by Usher, never by "
-              "Kamailio or the UAS: %s" % devices)
+        # Usher answers for both (its 407 to svmap's OPTIONS), without a Server header
+        # ([auth] server_header empty): svmap can name neither Usher nor what is behind it
+        check(r.returncode == 0 and set(devices) == {"%s:5060" % PBX, "%s:5060" % UAS} and
+              not [n for n in devices.values()
+                   if re.search(r"usher|kamailio|sipp", n, re.I)],
+              "svmap finds the two PBX-side addresses and cannot tell what answered (not "
+              "Usher, Kamailio or the UAS): %s" % devices)
         found = {}
         # one scan per user: svwar stops at the first answer it cannot classify (a 401 like the
         # one its random-user probe got), so a longer dictionary would stop at its first line

@@ -455,12 +455,15 @@ def verdict_capture(d, gen):
 
     good = gen.frame(reg("c-good", gen.make_nonce(secret, t0, 5, gen.ALGO_ANY)))
     attacker = gen.Endpoint(gen.MAC_PHONE, gen.IP_ATTACKER, 5060)
+    # the same bytes from another address: a replay, not a retransmission
+    elsewhere = gen.Endpoint(gen.MAC_PHONE, gen.IP_NAT, 5060)
     frames = [
         (gen.frame(reg("c-none")), "reply", "challenge_no_credentials", 401, False),
         (good, "forward", "fwd_auth_ok", None, None),
         (gen.frame(reg("c-bad", gen.make_nonce(secret, t0, 6, gen.ALGO_ANY), "wrong")),
          "reply", "challenge_bad_response", 401, False),
-        (good, "reply", "challenge_nc_replay", 401, False),
+        (gen.frame(bytes(good[gen.UDP].payload), src=elsewhere), "reply",
+         "challenge_nc_replay", 401, False),
         (gen.frame(reg("c-old", gen.make_nonce(secret, t0 - 1000, 7, gen.ALGO_ANY))),
          "reply", "challenge_stale", 401, True),
         (gen.frame(gen.sip_request("INVITE", "sip:bob@" + VERDICT_REALM, "c-inv",
@@ -470,6 +473,8 @@ def verdict_capture(d, gen):
          None),
         (gen.frame(reg("c-blocked"), src=attacker), "reply", "deny_blocked", 403, None),
         (gen.frame(reg("c-port"), dport=5070), "forward", "fwd_non_sip_port", None, None),
+        # byte for byte from the same source, within [auth] retransmission_window
+        (good, "forward", "fwd_retransmission", None, None),
     ]
     path = os.path.join(d, "verdicts.pcap")
     gen.write_pcap(path, [f[0] for f in frames], t0=t0)
@@ -501,7 +506,7 @@ def case_verdict():
                 eq(m["reply"]["algorithms"], ["SHA-256", "MD5"], what + " algorithms")
             else:
                 check("algorithms" not in m["reply"], what + " no challenge")
-        eq(summ["verdicts"], {"forward": 3, "reply": 6, "drop": 0}, "summary verdicts")
+        eq(summ["verdicts"], {"forward": 4, "reply": 6, "drop": 0}, "summary verdicts")
         eq(summ["counters"].get("challenge_no_credentials"), 2, "summary counter")
         eq(summ["counters"].get("fwd_auth_ok"), 1, "summary fwd_auth_ok")
 
@@ -514,7 +519,7 @@ def case_verdict():
            "(challenge_bad_response: wrong password or unknown user: fresh challenge) "
            "[SHA-256, MD5]", "human verdict line")
         check("stale=true" in lines[4], "human line shows stale=true")
-        check(b"verdicts: 3 forward, 6 reply, 0 drop" in p.stderr, "human summary verdicts")
+        check(b"verdicts: 4 forward, 6 reply, 0 drop" in p.stderr, "human summary verdicts")
 
         # without nonce_secret_file: a random secret, captured nonces cannot verify
         conf2 = verdict_setup(d, gen, secret=False)

@@ -7,7 +7,7 @@
  * written into a socket pair in slices whose sizes come from its first byte, and read back
  * with ush_ctl_rx_feed() as usher's and usherd's event loops do; every whole frame is
  * decoded as they would (JSON object for requests and replies, credential records for
- * CREDS). Properties: no crash or leak, a frame never claims more than the limit, records
+ * CREDS, punt and verdict records for PUNT and VERDICT). Properties: no crash or leak, a frame never claims more than the limit, records
  * decoded never point outside their payload.
  */
 
@@ -41,6 +41,28 @@ frame(const struct ush_ctl_rx *rx)
 			    (c.ha1 != NULL && c.ha1 + c.ha1_len > end) || off > rx->hdr.len)
 				abort();
 		}
+		return;
+	}
+	if (rx->hdr.type == USH_CTL_PUNT) {
+		const uint8_t *end = rx->payload + rx->hdr.len;
+		struct ush_ctl_punt p;
+		size_t off = 0;
+
+		while (ush_ctl_punt_next(rx->payload, rx->hdr.len, &off, &p) == 1)
+			if ((const uint8_t *)p.identity + p.identity_len > end ||
+			    (const uint8_t *)p.to + p.to_len > end || off > rx->hdr.len ||
+			    (p.pai == NULL) != (p.pai_len == 0))
+				abort();
+		return;
+	}
+	if (rx->hdr.type == USH_CTL_VERDICT) {
+		struct ush_ctl_verdict v;
+		size_t off = 0;
+
+		while (ush_ctl_verdict_next(rx->payload, rx->hdr.len, &off, &v) == 1)
+			if (v.verdict >= USH_CTL_IDV_COUNT ||
+			    (const uint8_t *)v.reason + v.reason_len > rx->payload + rx->hdr.len)
+				abort();
 		return;
 	}
 	json_t *o = ush_ctl_parse(rx->payload, rx->hdr.len, err, sizeof(err));

@@ -198,7 +198,7 @@ t_msg_spans_ok(const struct ush_sip_msg *m, size_t len, char *why, size_t whycap
 	CHECK(t_span_in(m->call_id, len));
 	CHECK(t_span_in(m->cseq_method_str, len) && t_span_in(m->cseq_raw, len));
 	CHECK(t_span_in(m->content_type, len) && t_span_in(m->contact, len));
-	CHECK(t_span_in(m->user_agent, len) && t_span_in(m->identity, len));
+	CHECK(t_span_in(m->user_agent, len) && t_span_in(m->identity, len) && t_span_in(m->pai, len));
 	for (unsigned i = 0; i < nauth; i++)
 		CHECK(t_span_in(m->auth[i].value, len));
 	CHECK(t_span_in(m->headers, len) && t_span_in(m->body, len));

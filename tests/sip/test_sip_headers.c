@@ -584,6 +584,18 @@ Test(headers, identity_first_of_several)
 	cr_expect_eq(t_msg.hdr_count, 7);
 }
 
+Test(headers, p_asserted_identity_first_field_whole_value)
+{
+	/* RFC 3325: the first field is kept whole (both its values); the name is case-blind */
+	EXPECT_OK(t_parse(RL T_MAND("INVITE")
+			  "p-asserted-IDENTITY: \"Alice\" <sip:+12025550100@a.example>, "
+			  "<tel:+12025550100>\r\n"
+			  "P-Asserted-Identity: <sip:other@b.example>\r\n"
+			  "Proxy-Authorization: Digest username=\"p1\"\r\n\r\n"));
+	EXPECT_SPAN(t_msg.pai, "\"Alice\" <sip:+12025550100@a.example>, <tel:+12025550100>");
+	cr_expect_eq(t_msg.auth_count, 1, "the other 19-letter name still found");
+}
+
 Test(headers, authorization_order_and_kind)
 {
 	EXPECT_OK(t_parse(RL T_MAND("INVITE") "Proxy-Authorization: Digest username=\"p1\"\r\n"
