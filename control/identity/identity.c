@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -90,6 +91,8 @@ ushd_identity_conf_defaults(struct ushd_identity_conf *c)
 	c->result_cache_max = 4096;
 	c->threads = 2;
 	c->queue_depth = 1024;
+	c->fetch_timeout_ms = 2000;
+	c->fetch_max_bytes = ID_CERT_FILE_MAX;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -133,6 +136,7 @@ ushd_identity_conf_set(struct ushd_identity_conf *c, const char *key, const char
 		{"crl_file", offsetof(struct ushd_identity_conf, crl_file)},
 		{"crl_dir", offsetof(struct ushd_identity_conf, crl_dir)},
 		{"repo_dir", offsetof(struct ushd_identity_conf, repo_dir)},
+		{"fetch_ca", offsetof(struct ushd_identity_conf, fetch_ca)},
 	};
 	static const struct {
 		const char *key;
@@ -149,6 +153,19 @@ ushd_identity_conf_set(struct ushd_identity_conf *c, const char *key, const char
 		 1u << 22},
 		{"threads", offsetof(struct ushd_identity_conf, threads), 1, 64},
 		{"queue_depth", offsetof(struct ushd_identity_conf, queue_depth), 1, 1u << 16},
+		{"fetch_timeout_ms", offsetof(struct ushd_identity_conf, fetch_timeout_ms), 100,
+		 30000},
+		/* the fetched body lands in the repository's read buffer: same cap */
+		{"fetch_max_bytes", offsetof(struct ushd_identity_conf, fetch_max_bytes), 1024,
+		 ID_CERT_FILE_MAX},
+	};
+	static const struct {
+		const char *key;
+		size_t off;
+	} flags[] = {
+		{"allow_http", offsetof(struct ushd_identity_conf, allow_http)},
+		{"fetch", offsetof(struct ushd_identity_conf, fetch)},
+		{"fetch_allow_private", offsetof(struct ushd_identity_conf, fetch_allow_private)},
 	};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -174,17 +191,22 @@ ushd_identity_conf_set(struct ushd_identity_conf *c, const char *key, const char
 		memcpy((char *)c + nums[i].off, &v, sizeof(v));
 		return 0;
 	}
-	if (strcmp(key, "allow_http") == 0) {
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		bool v;
+
+		if (strcmp(key, flags[i].key) != 0)
+			continue;
 		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
 		    strcmp(value, "1") == 0)
-			c->allow_http = true;
+			v = true;
 		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
 			 strcmp(value, "0") == 0)
-			c->allow_http = false;
+			v = false;
 		else {
 			seterr(err, errlen, "%s: expected true or false", key);
 			return -EINVAL;
 		}
+		memcpy((char *)c + flags[i].off, &v, sizeof(v));
 		return 0;
 	}
 	seterr(err, errlen, "%s: unknown key", key);
@@ -247,6 +269,9 @@ struct ushd_identity {
 	atomic_uint_fast64_t n_reason[USHD_ID_R_COUNT];
 	atomic_uint_fast64_t cert_hit, cert_miss, chain_builds, result_hit, result_miss,
 		sig_verifies, flushes;
+	atomic_uint_fast64_t fetches, fetch_refused, fetch_failed, fetch_too_big, fetch_timeout,
+		fetch_bytes;
+	bool curl_inited;
 };
 
 static void
@@ -617,9 +642,29 @@ ushd_identity_create(const struct ushd_identity_conf *c, char *err, size_t errle
 		goto out_free_id;
 	if (cache_init(&id->results, c->result_cache_max) < 0)
 		goto out_free_certs;
+	if (c->fetch && (c->fetch_max_bytes < 1024 || c->fetch_max_bytes > ID_CERT_FILE_MAX ||
+			 c->fetch_timeout_ms < 100 || c->fetch_timeout_ms > 30000)) {
+		seterr(err, errlen, "identity: fetch_max_bytes or fetch_timeout_ms out of range");
+		rc = -EINVAL;
+		goto out_free_results;
+	}
+	if (c->fetch && c->fetch_ca[0] != '\0' && access(c->fetch_ca, R_OK) < 0) {
+		seterr(err, errlen, "identity: fetch_ca %s: %s", c->fetch_ca, strerror(errno));
+		rc = -EINVAL;
+		goto out_free_results;
+	}
 	id->trust = trust_load(c, err, errlen, &rc);
 	if (id->trust == NULL)
 		goto out_free_results;
+	/* once here, not per fetch: curl_global_init is the one libcurl call with global state */
+	if (c->fetch) {
+		if (id_fetch_global_init() < 0) {
+			trust_put(id->trust);
+			rc = -ENOMEM;
+			goto out_free_results;
+		}
+		id->curl_inited = true;
+	}
 	pthread_mutex_init(&id->lock, NULL);
 	return id;
 
@@ -648,6 +693,8 @@ ushd_identity_free(struct ushd_identity *id)
 	free(id->certs.bucket);
 	free(id->results.bucket);
 	trust_put(id->trust);
+	if (id->curl_inited)
+		id_fetch_global_cleanup();
 	EVP_MD_free(id->sha256);
 	ASN1_OBJECT_free(id->tnauth_obj);
 	pthread_mutex_destroy(&id->lock);
@@ -703,6 +750,12 @@ ushd_identity_stats(struct ushd_identity *id, struct ushd_identity_stats *out)
 	out->result_miss = atomic_load_explicit(&id->result_miss, memory_order_relaxed);
 	out->sig_verifies = atomic_load_explicit(&id->sig_verifies, memory_order_relaxed);
 	out->flushes = atomic_load_explicit(&id->flushes, memory_order_relaxed);
+	out->fetches = atomic_load_explicit(&id->fetches, memory_order_relaxed);
+	out->fetch_refused = atomic_load_explicit(&id->fetch_refused, memory_order_relaxed);
+	out->fetch_failed = atomic_load_explicit(&id->fetch_failed, memory_order_relaxed);
+	out->fetch_too_big = atomic_load_explicit(&id->fetch_too_big, memory_order_relaxed);
+	out->fetch_timeout = atomic_load_explicit(&id->fetch_timeout, memory_order_relaxed);
+	out->fetch_bytes = atomic_load_explicit(&id->fetch_bytes, memory_order_relaxed);
 	pthread_mutex_lock(&id->lock);
 	out->cert_cached = id->certs.count;
 	out->result_cached = id->results.count;
@@ -818,6 +871,37 @@ repo_read(const struct ushd_identity *id, const struct id_trust *t, const char *
 	return USHD_ID_R_OK;
 }
 
+/* Repository miss with fetch = yes: the body becomes what the file would have held. */
+static enum ushd_id_reason
+fetch_x5u(struct ushd_identity *id, const char *url, char *buf, size_t *len, char *detail,
+	  size_t dlen)
+{
+	enum ushd_id_reason r;
+
+	atomic_fetch_add_explicit(&id->fetches, 1, memory_order_relaxed);
+	r = id_fetch(&id->conf, url, buf, ID_CERT_FILE_MAX, len, detail, dlen);
+	atomic_fetch_add_explicit(&id->fetch_bytes, *len, memory_order_relaxed);
+	switch (r) {
+	case USHD_ID_R_X5U_FETCH_REFUSED:
+		atomic_fetch_add_explicit(&id->fetch_refused, 1, memory_order_relaxed);
+		break;
+	case USHD_ID_R_X5U_FETCH_FAILED:
+		atomic_fetch_add_explicit(&id->fetch_failed, 1, memory_order_relaxed);
+		break;
+	case USHD_ID_R_X5U_FETCH_TOO_BIG:
+		atomic_fetch_add_explicit(&id->fetch_too_big, 1, memory_order_relaxed);
+		break;
+	case USHD_ID_R_X5U_FETCH_TIMEOUT:
+		atomic_fetch_add_explicit(&id->fetch_timeout, 1, memory_order_relaxed);
+		break;
+	default:
+		break;
+	}
+	if (r == USHD_ID_R_OK && *len == 0)
+		r = USHD_ID_R_X5U_UNREADABLE;
+	return r;
+}
+
 static enum ushd_id_reason
 check_tnauth(const struct ushd_identity *id, X509 *leaf, struct id_tnauth *tn)
 {
@@ -877,6 +961,8 @@ cert_load(struct ushd_identity *id, struct id_trust *t, const char *url, const u
 	if (buf == NULL)
 		return USHD_ID_R_NOMEM;
 	r = repo_read(id, t, url, h, buf, &len);
+	if (r == USHD_ID_R_X5U_UNKNOWN && id->conf.fetch)
+		r = fetch_x5u(id, url, buf, &len, detail, dlen);
 	if (r != USHD_ID_R_OK)
 		goto out_free;
 	r = USHD_ID_R_NOMEM;

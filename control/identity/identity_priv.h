@@ -75,4 +75,32 @@ id_sig_canonical(const uint8_t sig[64], uint8_t out[64]);
 int
 id_sig_to_der(const uint8_t sig[64], uint8_t *der, size_t derlen);
 
+struct sockaddr;
+
+/**
+ * Whether an address is a public unicast one: false for loopback, RFC 1918, CGNAT,
+ * link-local, ULA, site-local, unspecified, multicast, documentation and reserved ranges
+ * (IPv4-mapped and NAT64 addresses judged by their IPv4 part) and for non-IP families.
+ */
+bool
+id_fetch_addr_public(const struct sockaddr *sa);
+
+/** curl_global_init / curl_global_cleanup (reference counted by libcurl). @return 0 or -ENOMEM. */
+int
+id_fetch_global_init(void);
+void
+id_fetch_global_cleanup(void);
+
+/**
+ * GET the https:// url into buf (at most min(fetch_max_bytes, bufmax) bytes) under c's
+ * rules: no proxy, no redirect, TLS verified (fetch_ca or the system store), total timeout
+ * fetch_timeout_ms, every connected address public unless fetch_allow_private.
+ * @param len  bytes received (also on failure, for the byte counter)
+ * @return USHD_ID_R_OK (status 200), X5U_FETCH_REFUSED, _FAILED, _TOO_BIG, _TIMEOUT, NOMEM;
+ *         detail filled on failure. Blocking: call from pool threads, never a poll loop.
+ */
+enum ushd_id_reason
+id_fetch(const struct ushd_identity_conf *c, const char *url, char *buf, size_t bufmax,
+	 size_t *len, char *detail, size_t dlen);
+
 #endif /* USHD_IDENTITY_PRIV_H */

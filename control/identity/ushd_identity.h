@@ -19,9 +19,10 @@
  *        │     repository file ─► PEM bundle ─► TNAuthList ─► X509_verify_cert (+CRLs)  │
  *        └─ ES256 over the received "hdr.payload" bytes ◄──────────────────────────────┘
  *
- * Certificates come from a local repository directory, never from the network: `x5u` is
- * looked up in `<repo>/index` (lines `URL FILENAME`), then as `<repo>/<sha256-hex(URL)>.pem`.
- * A file holds the signing certificate first, then any intermediates (PEM).
+ * Certificates come from a local repository directory: `x5u` is looked up in `<repo>/index`
+ * (lines `URL FILENAME`), then as `<repo>/<sha256-hex(URL)>.pem`. A file holds the signing
+ * certificate first, then any intermediates (PEM). With fetch = yes a repository miss is
+ * fetched over HTTPS (libcurl, on the calling thread: the pool's) under an SSRF guard.
  *
  * Threads: a context is shared by any number of threads; ushd_identity_verify() may run
  * concurrently with itself, with ushd_identity_reload() and with ushd_identity_stats().
@@ -97,6 +98,12 @@ enum ushd_id_verdict {
 	X(X5U_BAD_URL, BAD_INFO, "x5u_bad_url", "x5u URL refused by policy")                   \
 	X(X5U_UNKNOWN, BAD_INFO, "x5u_unknown", "x5u not in the certificate repository")       \
 	X(X5U_UNREADABLE, BAD_INFO, "x5u_unreadable", "x5u certificate file malformed")        \
+	X(X5U_FETCH_REFUSED, BAD_INFO, "x5u_fetch_refused",                                    \
+	  "x5u fetch refused (scheme, port or non-public address)")                            \
+	X(X5U_FETCH_FAILED, BAD_INFO, "x5u_fetch_failed",                                      \
+	  "x5u fetch failed (network, TLS, HTTP status)")                                      \
+	X(X5U_FETCH_TOO_BIG, BAD_INFO, "x5u_fetch_too_big", "x5u body over fetch_max_bytes")   \
+	X(X5U_FETCH_TIMEOUT, BAD_INFO, "x5u_fetch_timeout", "x5u fetch timed out")             \
 	X(CHAIN_UNTRUSTED, UNSUPPORTED_CRED, "chain_untrusted", "no path to a trust anchor")   \
 	X(CERT_EXPIRED, UNSUPPORTED_CRED, "cert_expired", "certificate expired")               \
 	X(CERT_NOT_YET_VALID, UNSUPPORTED_CRED, "cert_not_yet_valid", "certificate not yet valid") \
@@ -139,7 +146,13 @@ struct ushd_identity_conf {
 	uint32_t result_cache_max; /**< cached results (4096; 0 disables the cache) */
 	uint32_t threads;	 /**< pool worker threads (2) */
 	uint32_t queue_depth;	 /**< pool: most verifications in flight (1024) */
-	bool allow_http;	 /**< accept http:// and any port in x5u (tests only; false) */
+	bool allow_http;	 /**< accept http:// and any port in x5u (tests only; false);
+				      a fetch stays https-only but may use any port */
+	bool fetch;		 /**< fetch a repository miss over HTTPS (false) */
+	bool fetch_allow_private; /**< fetch from loopback/private/link-local addresses (false) */
+	uint32_t fetch_timeout_ms; /**< whole fetch, connect included (2000) */
+	uint32_t fetch_max_bytes;  /**< largest body accepted (65536, the repository's cap) */
+	char fetch_ca[1024];	 /**< trust store of the x5u HTTPS servers, PEM ("" = system) */
 };
 
 /** Fill the defaults shown in the comments of struct ushd_identity_conf. */
@@ -149,7 +162,8 @@ ushd_identity_conf_defaults(struct ushd_identity_conf *c);
 /**
  * Set one [identity] key from its text value. Keys: ca_file, ca_dir, crl_file, crl_dir,
  * repo_dir, iat_window, future_skew, cert_ttl, cert_cache_max, result_ttl,
- * result_cache_max, threads, queue_depth, allow_http.
+ * result_cache_max, threads, queue_depth, allow_http, fetch, fetch_timeout_ms,
+ * fetch_max_bytes, fetch_allow_private, fetch_ca.
  * @param err  "key: message" on failure; the ini reader prefixes its "file:line: "
  * @return 0, -ENOENT for an unknown key, -EINVAL for a bad value (c unchanged).
  * Threads: any (touches only c).
@@ -226,6 +240,9 @@ struct ushd_identity_stats {
 	uint64_t sig_verifies;		  /**< ES256 verifications run */
 	uint64_t flushes;		  /**< reloads and explicit flushes */
 	uint64_t cert_cached, result_cached; /**< entries held now */
+	uint64_t fetches;		  /**< x5u HTTPS fetches attempted (repository misses) */
+	uint64_t fetch_refused, fetch_failed, fetch_too_big, fetch_timeout; /**< by outcome */
+	uint64_t fetch_bytes;		  /**< body bytes received, failed fetches included */
 };
 
 struct ushd_identity;
@@ -259,7 +276,8 @@ ushd_identity_flush(struct ushd_identity *id);
 
 /**
  * Verify one Identity header. Synchronous: may read the repository and build a chain
- * (~1 ms) on a certificate cache miss, so the daemon's loop calls it through the pool.
+ * (~1 ms) on a certificate cache miss, or with fetch = yes block on an HTTPS fetch for up to
+ * fetch_timeout_ms, so the daemon's loop calls it through the pool.
  * @return 0 (res filled, whatever the verdict), -EINVAL when req->identity is NULL.
  * Threads: any, concurrently.
  */

@@ -9,6 +9,7 @@
 #   key), sp_bad_tn (TNAuthList with a letter in a TN), evil_* (same shape under a root that
 #   is not an anchor). CRLs: crl/root.crl (empty, 30 days), crl/inter.crl (2 days); inter_only.crl alone.
 #   Repository repo/: an index file "URL FILE" for most, sp_sha.pem under sha256(URL).pem.
+#   x5u fetch: tls_ca.pem (fetch_ca), tls_srv.{pem,key} (localhost, 127.0.0.1), www/.
 #
 #   gen_pki.sh DIR
 set -euo pipefail
@@ -98,6 +99,11 @@ keyUsage               = critical, digitalSignature
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 1.3.6.1.5.5.7.1.26     = ASN1:SEQUENCE:tn_bad
+[ v3_tls ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
 [ tn_spc ]
 spc = EXPLICIT:0,IA5STRING:1234
 [ tn_list ]
@@ -170,6 +176,19 @@ echo "this is not a certificate" > repo/garbage.pem
 } > repo/index
 sha=$(printf %s 'https://cert.example.test/sha/sp_sha.pem' | openssl dgst -sha256 -r | cut -d' ' -f1)
 cat sp_sha.pem inter.pem > "repo/$sha.pem"
+
+# x5u fetch tests (https_server.py): a TLS CA (fetch_ca) and its server certificate for
+# localhost / 127.0.0.1; www/ is the document root (a bundle no repository entry names, and a
+# body over the 64 KiB cap)
+key tls_ca
+openssl req -x509 -new -key tls_ca.key -sha256 -days 3650 -subj "/CN=Test TLS CA" \
+    -config pki.cnf -extensions v3_root -out tls_ca.pem
+key tls_srv; csr tls_srv localhost
+openssl x509 -req -in tls_srv.csr -CA tls_ca.pem -CAkey tls_ca.key -set_serial 0x99 \
+    -days 365 -sha256 -extfile pki.cnf -extensions v3_tls -out tls_srv.pem
+mkdir -p www
+cat sp.pem inter.pem > www/sp.pem
+head -c 70000 /dev/zero | tr '\0' A > www/big.pem
 
 # PEM public key of sp (libsecsipid's check takes a key, not a certificate)
 openssl pkey -in sp.key -pubout -out sp.pub
