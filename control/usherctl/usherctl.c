@@ -1296,6 +1296,11 @@ h_identity_stats(const json_t *reply)
 	       "%lld flushes\n",
 	       ival(c, "result_cached"), ival(c, "result_hit"), ival(c, "result_miss"),
 	       ival(c, "sig_verifies"), ival(c, "flushes"));
+	c = json_object_get(reply, "fetch");
+	printf("x5u fetches (HTTPS): %lld, %lld refused, %lld failed, %lld too big, %lld timed "
+	       "out, %lld bytes\n",
+	       ival(c, "fetches"), ival(c, "refused"), ival(c, "failed"), ival(c, "too_big"),
+	       ival(c, "timeout"), ival(c, "bytes"));
 	printf("punts: %lld received, %lld answered, %lld refused (overload), %lld in flight, "
 	       "%lld for nodes gone\n",
 	       ival(p, "received"), ival(p, "answered"), ival(p, "overload"), ival(p, "in_flight"),

@@ -255,6 +255,13 @@ ident_stats(struct ushd *d)
 			  (json_int_t)st.chain_builds, "sig_verifies", (json_int_t)st.sig_verifies,
 			  "flushes", (json_int_t)st.flushes));
 	json_object_set_new(
+		r, "fetch",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "fetches", (json_int_t)st.fetches,
+			  "refused", (json_int_t)st.fetch_refused, "failed",
+			  (json_int_t)st.fetch_failed, "too_big", (json_int_t)st.fetch_too_big,
+			  "timeout", (json_int_t)st.fetch_timeout, "bytes",
+			  (json_int_t)st.fetch_bytes));
+	json_object_set_new(
 		r, "punts",
 		json_pack("{s:I, s:I, s:I, s:I, s:I, s:i}", "received", (json_int_t)d->id_punts,
 			  "answered", (json_int_t)d->id_verdicts, "overload",

@@ -357,12 +357,15 @@ def tc_verdicts(c):
              j["verdicts"]["stale"] == 1 and j["verdicts"]["bad_info"] == 1 and
              j["verdicts"]["unsupported_cred"] == 1 and j["punts"]["received"] == 8 and
              j["punts"]["answered"] == 8 and j["cache"]["cert_hit"] >= 2 and
-             j["reasons"].get("sig_invalid") == 1 and j["reasons"].get("cert_expired") == 1,
+             j["reasons"].get("sig_invalid") == 1 and j["reasons"].get("cert_expired") == 1 and
+             j["fetch"] == {"fetches": 0, "refused": 0, "failed": 0, "too_big": 0,
+                            "timeout": 0, "bytes": 0},
              "identity stats --json: %d %s %s" % (rc, out[:1500], err))
     rc, out, err = c.usherctl("identity", "stats")
     c.expect(rc == 0 and re.search(r"^verdicts:.* passed 4", out, re.M) and
              re.search(r"^certificate cache: 1 cached, [1-9]\d* hits, \d+ misses, \d+ chains built",
-                       out, re.M) and "punts: 8 received, 8 answered" in out,
+                       out, re.M) and "punts: 8 received, 8 answered" in out and
+             "x5u fetches (HTTPS): 0, 0 refused" in out,
              "identity stats: %d %r %r" % (rc, out, err))
     rc, out, err = c.usherctl("identity", "cache", "list")
     c.expect(rc == 0 and "https://cert.example.test/sp.pem" in out and "SPC" in out,
