@@ -174,6 +174,8 @@ def defences_off(exe):
         out += ["--set", "protection.ban_threshold=0", "--set", "protection.user_ban_threshold=0"]
     if b"full_bursts\0" in data:
         out += ["--set", "overload.shed=false"]
+    if os.environ.get("USHER_BENCH_RTX") is not None:
+        out += ["--set", "auth.retransmission_window=" + os.environ["USHER_BENCH_RTX"]]
     return out
 
 
