@@ -650,19 +650,37 @@ count_failure(struct ush_auth_worker *w, unsigned int i, struct ush_auth_pkt *p,
 /*
  * What tells a UDP retransmission from a replay (ush_nc_accept_msg()): every byte of the
  * request and the address and port it came from. A client resends the same bytes from the
- * same socket; a copy with anything changed is another request.
+ * same socket; a copy with anything changed is another request. Computed as one burst for
+ * the lanes whose digest verified on a live nonce (the only ones that reach the nc table).
  */
-static uint32_t
-rtx_fingerprint(const struct ush_auth_worker *w, const struct ush_auth_pkt *p)
+static void
+rtx_fingerprints(const struct ush_auth_worker *w, const struct ush_auth_pkt *pkts,
+		 const uint8_t *lane_of, const enum ush_digest_verdict *verdict, unsigned int nl,
+		 uint32_t *fp)
 {
-	uint8_t peer[1 + 16 + 2];
-	size_t alen = p->src.af == AF_INET6 ? 16 : 4;
+	uint8_t peer[USH_AUTH_BURST_MAX][1 + 16 + 2];
+	struct ush_nc_fp_in in[USH_AUTH_BURST_MAX];
+	uint8_t lane[USH_AUTH_BURST_MAX];
+	uint32_t out[USH_AUTH_BURST_MAX];
+	unsigned int n = 0;
 
-	peer[0] = p->src.af;
-	memcpy(&peer[1], p->src.addr, alen);
-	peer[1 + alen] = (uint8_t)(p->src.port >> 8);
-	peer[2 + alen] = (uint8_t)p->src.port;
-	return ush_nc_fingerprint(w->sh->nc, p->sip, p->sip_len, peer, (uint8_t)(alen + 3));
+	for (unsigned int k = 0; k < nl; k++) {
+		const struct ush_auth_pkt *p = &pkts[lane_of[k]];
+		size_t alen = p->src.af == AF_INET6 ? 16 : 4;
+
+		fp[k] = 0;
+		if (verdict[k] != USH_DIGEST_OK || w->stale[lane_of[k]])
+			continue;
+		peer[n][0] = p->src.af;
+		memcpy(&peer[n][1], p->src.addr, alen);
+		peer[n][1 + alen] = (uint8_t)(p->src.port >> 8);
+		peer[n][2 + alen] = (uint8_t)p->src.port;
+		in[n] = (struct ush_nc_fp_in){p->sip, p->sip_len, peer[n], (uint8_t)(alen + 3)};
+		lane[n++] = (uint8_t)k;
+	}
+	ush_nc_fingerprint_burst(w->sh->nc, in, n, out);
+	for (unsigned int j = 0; j < n; j++)
+		fp[lane[j]] = out[j];
 }
 
 /* Phases 2-4: nonce MACs, credential lookups, digests and nonce-counts for the VERIFY lanes. */
@@ -676,6 +694,8 @@ verify(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 	struct ush_digest_lane lanes[USH_AUTH_BURST_MAX];
 	enum ush_digest_verdict verdict[USH_AUTH_BURST_MAX];
 	uint8_t lane_of[USH_AUTH_BURST_MAX];
+	uint32_t fp[USH_AUTH_BURST_MAX];
+	uint32_t rtx_window = w->conf.retransmission_window;
 	const struct ush_credtab *creds;
 	unsigned nv = 0, nl = 0;
 
@@ -749,12 +769,12 @@ verify(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 		for (unsigned k = 0; k < nl; k++)
 			verdict[k] = USH_DIGEST_MISMATCH;
 	}
+	if (rtx_window != 0)
+		rtx_fingerprints(w, pkts, lane_of, verdict, nl, fp);
 	for (unsigned k = 0; k < nl; k++) {
 		unsigned i = lane_of[k];
 		struct ush_auth_pkt *p = &pkts[i];
 		const struct ush_sip_cred *c = &w->cred[i];
-		uint32_t rtx_window = w->conf.retransmission_window;
-		uint32_t fp;
 
 		w->state[i] = LANE_CHALLENGE;
 		if (verdict[k] != USH_DIGEST_OK) {
@@ -770,9 +790,9 @@ verify(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 		}
 		/* Without qop there is no nc: such a nonce is good for one request (and for its
 		 * exact retransmissions, like any request). */
-		fp = rtx_window != 0 ? rtx_fingerprint(w, p) : 0;
 		switch (ush_nc_accept_msg(w->sh->nc, w->ninfo[k].index,
-					  c->qop_id == USH_QOP_NONE ? 1 : c->nc_value, fp, now,
+					  c->qop_id == USH_QOP_NONE ? 1 : c->nc_value,
+					  rtx_window != 0 ? fp[k] : 0, now,
 					  rtx_window)) {
 		case USH_NC_OK:
 			w->state[i] = LANE_DONE;

@@ -189,6 +189,24 @@ uint32_t
 ush_nc_fingerprint(const struct ush_nc_table *t, const void *msg, size_t len, const void *peer,
 		   uint8_t peer_len);
 
+/** One request of a ush_nc_fingerprint_burst() call. */
+struct ush_nc_fp_in {
+	const void *msg;
+	size_t len;
+	const void *peer;
+	uint8_t peer_len;
+};
+
+/**
+ * ush_nc_fingerprint() of n requests: out[i] is exactly the fingerprint of in[i]. SipHash is
+ * one serial chain of dependent rounds per message (about 0.1 us for a 600-byte REGISTER);
+ * on CPUs with AVX-512 the burst runs eight chains in the lanes of one vector over the
+ * messages' common length, so eight cost little more than one. Any thread; no allocation.
+ */
+void
+ush_nc_fingerprint_burst(const struct ush_nc_table *t, const struct ush_nc_fp_in *in,
+			 unsigned int n, uint32_t *out);
+
 /**
  * ush_nc_accept(), and retransmission detection when window is not 0: an accepted request
  * leaves (fp, now) in the slot; a request the window refuses whose fp is the slot's, no more
