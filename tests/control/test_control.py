@@ -1314,9 +1314,13 @@ def tc_usherd_restart(e):
     moved = sorted(k for k in last if last[k] != first.get(k, 0))
     e.expect(moved == ["challenge_no_credentials", "rx_outside", "tx_outside"],
              "counters that moved across usherd's restart: %r" % moved)
-    e.expect(last["challenge_no_credentials"] - first["challenge_no_credentials"] ==
-             after - before == last["tx_outside"] - first["tx_outside"],
-             "every frame received across the restart was challenged: %r -> %r" % (first, last))
+    # each sample may catch a burst (32 frames) counted as received but not yet as
+    # challenged or sent: equal up to that
+    challenged = last["challenge_no_credentials"] - first["challenge_no_credentials"]
+    sent = last["tx_outside"] - first["tx_outside"]
+    e.expect(abs(challenged - (after - before)) <= 64 and abs(challenged - sent) <= 64,
+             "every frame received across the restart was challenged: received %d, "
+             "challenged %d, sent %d" % (after - before, challenged, sent))
     j = e.ctl_json("get", "auth.nonce_lifetime")
     e.expect(j["nodes"][0]["reply"]["values"] == {"auth.nonce_lifetime": "77"},
              "live value after resync: %r" % j)
