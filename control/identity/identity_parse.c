@@ -13,25 +13,13 @@
 
 #include <jansson.h>
 
+#include "usher_b64url.h"
 #include "identity_priv.h"
 #include "ushd_identity.h"
 
 /* Decoded JSON size limits: SHAKEN headers are ~100 bytes and payloads ~200. */
 #define ID_JSON_HDR_MAX	    1024
 #define ID_JSON_PAYLOAD_MAX 2048
-
-static const int8_t b64url_val[256] = {
-	['A'] = 1,  ['B'] = 2,	['C'] = 3,  ['D'] = 4,	['E'] = 5,  ['F'] = 6,	['G'] = 7,
-	['H'] = 8,  ['I'] = 9,	['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
-	['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
-	['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
-	['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
-	['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
-	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
-	['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['-'] = 63,
-	['_'] = 64,
-}; /* value + 1; 0 = not in the alphabet */
 
 int
 id_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outlen)
@@ -45,7 +33,7 @@ id_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outlen)
 	if (len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0) > outlen)
 		return -ENOSPC;
 	for (size_t i = 0; i < len; i++) {
-		int v = b64url_val[(uint8_t)in[i]];
+		int v = ush_b64url_value[(uint8_t)in[i]];
 
 		if (v == 0)
 			return -EINVAL;
@@ -333,7 +321,7 @@ ushd_identity_parse(const char *hdr, size_t len, struct ushd_passport *out)
 	while (end > p && is_ws(end[-1]))
 		end--;
 	tok = p;
-	while (p < end && (b64url_val[(uint8_t)*p] != 0 || *p == '.')) {
+	while (p < end && (ush_b64url_value[(uint8_t)*p] != 0 || *p == '.')) {
 		if (*p == '.') {
 			if (dot2 != NULL)
 				return USHD_ID_R_JWS_SYNTAX;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "usher_b64url.h"
 #include "ush_nonce.h"
 
 #define NONCE_SIGNED_LEN (USH_NONCE_BIN_LEN - USH_NONCE_MAC_LEN)
@@ -18,23 +19,6 @@
 static_assert(USH_NONCE_LEN * 6 == USH_NONCE_BIN_LEN * 8, "base64url without padding bits");
 static_assert(NONCE_SIGNED_LEN == 12, "layout drawn in ush_nonce.h");
 static_assert(USH_NONCE_MAC_LEN <= NONCE_TAG_LEN, "MAC is a prefix of the tag");
-
-static const char b64url_alphabet[64] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Value + 1 of each base64url character; 0 for any other byte ('+', '/', '=' included). */
-static const uint8_t b64url_value[256] = {
-	['A'] = 1,  ['B'] = 2,	['C'] = 3,  ['D'] = 4,	['E'] = 5,  ['F'] = 6,	['G'] = 7,
-	['H'] = 8,  ['I'] = 9,	['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
-	['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
-	['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
-	['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
-	['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
-	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
-	['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['-'] = 63,
-	['_'] = 64,
-};
 
 static inline void
 put_be32(uint8_t *p, uint32_t v)
@@ -57,10 +41,10 @@ b64url_encode(const uint8_t bin[USH_NONCE_BIN_LEN], char out[USH_NONCE_LEN])
 	for (unsigned int i = 0, o = 0; i < USH_NONCE_BIN_LEN; i += 3, o += 4) {
 		uint32_t v = (uint32_t)bin[i] << 16 | (uint32_t)bin[i + 1] << 8 | bin[i + 2];
 
-		out[o] = b64url_alphabet[v >> 18];
-		out[o + 1] = b64url_alphabet[(v >> 12) & 63];
-		out[o + 2] = b64url_alphabet[(v >> 6) & 63];
-		out[o + 3] = b64url_alphabet[v & 63];
+		out[o] = ush_b64url_alphabet[v >> 18];
+		out[o + 1] = ush_b64url_alphabet[(v >> 12) & 63];
+		out[o + 2] = ush_b64url_alphabet[(v >> 6) & 63];
+		out[o + 3] = ush_b64url_alphabet[v & 63];
 	}
 }
 
@@ -74,7 +58,7 @@ b64url_decode(const char in[USH_NONCE_LEN], uint8_t bin[USH_NONCE_BIN_LEN])
 		uint32_t v = 0;
 
 		for (unsigned int k = 0; k < 4; k++) {
-			uint8_t t = b64url_value[(uint8_t)in[i + k]];
+			uint8_t t = ush_b64url_value[(uint8_t)in[i + k]];
 
 			bad |= t == 0;
 			v = v << 6 | ((t - 1u) & 63);
