@@ -38,7 +38,8 @@ struct command {
 	const char *args;
 	const char *summary;
 	const char *help;
-	int (*fn)(int argc, char **argv); /* argv[0] is the command's last word */
+	/* argv[0] is the command's last word; cmd is the table entry itself */
+	int (*fn)(int argc, char **argv, const struct command *cmd);
 };
 
 static const struct command commands[];
@@ -279,11 +280,11 @@ h_status(const json_t *reply)
 }
 
 static int
-c_status(int argc, char **argv)
+c_status(int argc, char **argv, const struct command *cmd)
 {
 	(void)argv;
 	if (argc != 1)
-		return usage_error(cmd_named("status"), "status takes no argument");
+		return usage_error(cmd, "status takes no argument");
 	return finish(call(json_pack("{s:s}", "cmd", "status")), h_status);
 }
 
@@ -439,7 +440,7 @@ h_stats(const json_t *reply)
 }
 
 static int
-c_stats(int argc, char **argv)
+c_stats(int argc, char **argv, const struct command *cmd)
 {
 	static const struct option lo[] = {
 		{"watch", no_argument, NULL, 'w'},
@@ -447,7 +448,6 @@ c_stats(int argc, char **argv)
 		{"count", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0},
 	};
-	const struct command *cmd = cmd_named("stats");
 	double interval = 1.0, t_prev = 0;
 	long count = 0;
 	bool watch = false;
@@ -800,13 +800,12 @@ wipe_free(char *s)
  * request would exceed USH_CTL_PAYLOAD_MAX is refused here, before anything is sent.
  */
 static int
-c_users_import(int argc, char **argv)
+c_users_import(int argc, char **argv, const struct command *cmd)
 {
 	static const struct option lo[] = {
 		{"replace", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	const struct command *cmd = cmd_named("users import");
 	bool replace = false;
 	size_t len = 0, wire;
 	json_t *req, *text, *reply;
@@ -871,30 +870,6 @@ c_users_import(int argc, char **argv)
 	return rc;
 }
 
-static int
-c_users_list(int argc, char **argv)
-{
-	return c_users(argc, argv, cmd_named("users list"));
-}
-
-static int
-c_users_add(int argc, char **argv)
-{
-	return c_users(argc, argv, cmd_named("users add"));
-}
-
-static int
-c_users_del(int argc, char **argv)
-{
-	return c_users(argc, argv, cmd_named("users del"));
-}
-
-static int
-c_users_passwd(int argc, char **argv)
-{
-	return c_users(argc, argv, cmd_named("users passwd"));
-}
-
 /* ---- reload ---- */
 
 static void
@@ -906,11 +881,11 @@ h_reload(const json_t *reply)
 }
 
 static int
-c_reload(int argc, char **argv)
+c_reload(int argc, char **argv, const struct command *cmd)
 {
 	(void)argv;
 	if (argc != 1)
-		return usage_error(cmd_named("reload"), "reload takes no argument");
+		return usage_error(cmd, "reload takes no argument");
 	return finish(call(json_pack("{s:s}", "cmd", "reload")), h_reload);
 }
 
@@ -983,13 +958,13 @@ h_get(const json_t *reply)
 }
 
 static int
-c_get(int argc, char **argv)
+c_get(int argc, char **argv, const struct command *cmd)
 {
 	json_t *req = json_pack("{s:s}", "cmd", "get");
 
 	if (argc > 2) {
 		json_decref(req);
-		return usage_error(cmd_named("get"), "get takes at most one KEY");
+		return usage_error(cmd, "get takes at most one KEY");
 	}
 	if (argc == 2)
 		json_object_set_new(req, "key", json_string(argv[1]));
@@ -1019,10 +994,10 @@ h_set(const json_t *reply)
 }
 
 static int
-c_set(int argc, char **argv)
+c_set(int argc, char **argv, const struct command *cmd)
 {
 	if (argc != 3)
-		return usage_error(cmd_named("set"), "set needs KEY and VALUE");
+		return usage_error(cmd, "set needs KEY and VALUE");
 	return finish(
 		call(json_pack("{s:s, s:s, s:s}", "cmd", "set", "key", argv[1], "value", argv[2])),
 		h_set);
@@ -1030,8 +1005,9 @@ c_set(int argc, char **argv)
 
 /* ---- block / allow ---- */
 
+/* "node NAME: N what" for every node up, N its reply's integer field; then the problems. */
 static void
-h_list_change(const json_t *reply)
+print_node_counts(const json_t *reply, const char *field, const char *what)
 {
 	const json_t *e;
 	size_t i;
@@ -1042,11 +1018,18 @@ h_list_change(const json_t *reply)
 		if (!node_up(e))
 			continue;
 		node_title(e, t, sizeof(t));
-		printf("node %s: %lld entries\n", t,
+		printf("node %s: %lld %s\n", t,
 		       (long long)json_integer_value(
-			       json_object_get(json_object_get(e, "reply"), "entries")));
+			       json_object_get(json_object_get(e, "reply"), field)),
+		       what);
 	}
 	print_node_problems(reply);
+}
+
+static void
+h_list_change(const json_t *reply)
+{
+	print_node_counts(reply, "entries", "entries");
 }
 
 static void
@@ -1081,8 +1064,10 @@ h_list_show(const json_t *reply)
 }
 
 static int
-c_list(int argc, char **argv, const char *list, const struct command *cmd)
+c_list(int argc, char **argv, const struct command *cmd)
 {
+	/* "block add", "allow list", ...: the list is the first word, the action argv[0] */
+	const char *list = strncmp(cmd->name, "block", 5) == 0 ? "block" : "allow";
 	const char *what = argv[0];
 
 	if (strcmp(what, "list") == 0) {
@@ -1097,42 +1082,6 @@ c_list(int argc, char **argv, const char *list, const struct command *cmd)
 				     strcmp(what, "add") == 0 ? "list.add" : "list.del", "list",
 				     list, "cidr", argv[1])),
 		      h_list_change);
-}
-
-static int
-c_block_add(int argc, char **argv)
-{
-	return c_list(argc, argv, "block", cmd_named("block add"));
-}
-
-static int
-c_block_del(int argc, char **argv)
-{
-	return c_list(argc, argv, "block", cmd_named("block del"));
-}
-
-static int
-c_block_list(int argc, char **argv)
-{
-	return c_list(argc, argv, "block", cmd_named("block list"));
-}
-
-static int
-c_allow_add(int argc, char **argv)
-{
-	return c_list(argc, argv, "allow", cmd_named("allow add"));
-}
-
-static int
-c_allow_del(int argc, char **argv)
-{
-	return c_list(argc, argv, "allow", cmd_named("allow del"));
-}
-
-static int
-c_allow_list(int argc, char **argv)
-{
-	return c_list(argc, argv, "allow", cmd_named("allow list"));
 }
 
 /* ---- bans ---- */
@@ -1195,38 +1144,25 @@ h_bans_list(const json_t *reply)
 static void
 h_bans_clear(const json_t *reply)
 {
-	const json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(reply, "nodes"), i, e) {
-		char t[256];
-
-		if (!node_up(e))
-			continue;
-		node_title(e, t, sizeof(t));
-		printf("node %s: %lld bans cleared\n", t,
-		       (long long)json_integer_value(
-			       json_object_get(json_object_get(e, "reply"), "cleared")));
-	}
-	print_node_problems(reply);
+	print_node_counts(reply, "cleared", "bans cleared");
 }
 
 static int
-c_bans_list(int argc, char **argv)
+c_bans_list(int argc, char **argv, const struct command *cmd)
 {
 	(void)argv;
 	if (argc != 1)
-		return usage_error(cmd_named("bans list"), "bans list takes no argument");
+		return usage_error(cmd, "bans list takes no argument");
 	return finish(call(json_pack("{s:s}", "cmd", "bans.list")), h_bans_list);
 }
 
 static int
-c_bans_clear(int argc, char **argv)
+c_bans_clear(int argc, char **argv, const struct command *cmd)
 {
 	json_t *req;
 
 	if (argc > 2)
-		return usage_error(cmd_named("bans clear"), "at most one SOURCE address");
+		return usage_error(cmd, "at most one SOURCE address");
 	req = json_pack("{s:s}", "cmd", "bans.clear");
 	if (argc == 2)
 		json_object_set_new(req, "source", json_string(argv[1]));
@@ -1246,11 +1182,11 @@ h_nonce(const json_t *reply)
 }
 
 static int
-c_nonce_rotate(int argc, char **argv)
+c_nonce_rotate(int argc, char **argv, const struct command *cmd)
 {
 	(void)argv;
 	if (argc != 1)
-		return usage_error(cmd_named("nonce rotate"), "nonce rotate takes no argument");
+		return usage_error(cmd, "nonce rotate takes no argument");
 	return finish(call(json_pack("{s:s}", "cmd", "nonce.rotate")), h_nonce);
 }
 
@@ -1351,29 +1287,29 @@ h_identity_done(const json_t *reply)
 }
 
 static int
-c_identity_stats(int argc, char **argv)
+c_identity_stats(int argc, char **argv, const struct command *cmd)
 {
 	(void)argv;
 	if (argc != 1)
-		return usage_error(cmd_named("identity stats"), "identity stats takes no argument");
+		return usage_error(cmd, "identity stats takes no argument");
 	return finish(call(json_pack("{s:s}", "cmd", "identity.stats")), h_identity_stats);
 }
 
 static int
-c_identity_cache(int argc, char **argv)
+c_identity_cache(int argc, char **argv, const struct command *cmd)
 {
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return finish(call(json_pack("{s:s}", "cmd", "identity.cache")), h_identity_cache);
 	if (argc == 2 && strcmp(argv[1], "flush") == 0)
 		return finish(call(json_pack("{s:s}", "cmd", "identity.flush")), h_identity_done);
-	return usage_error(cmd_named("identity cache"), "expected list or flush");
+	return usage_error(cmd, "expected list or flush");
 }
 
 static int
-c_identity_trust(int argc, char **argv)
+c_identity_trust(int argc, char **argv, const struct command *cmd)
 {
 	if (argc != 2 || strcmp(argv[1], "reload") != 0)
-		return usage_error(cmd_named("identity trust"), "expected reload");
+		return usage_error(cmd, "expected reload");
 	return finish(call(json_pack("{s:s}", "cmd", "identity.reload")), h_identity_done);
 }
 
@@ -1419,14 +1355,13 @@ live_key(const json_t *node, const char *key)
 }
 
 static int
-c_explain(int argc, char **argv)
+c_explain(int argc, char **argv, const struct command *cmd)
 {
 	static const struct option lo[] = {
 		{"node", required_argument, NULL, 'n'},
 		{"dry-run", no_argument, NULL, 'd'},
 		{NULL, 0, NULL, 0},
 	};
-	const struct command *cmd = cmd_named("explain");
 	const char *want = NULL, *config = NULL;
 	const json_t *node = NULL, *e;
 	char exe[PATH_MAX + 32], cwd[PATH_MAX], abs_config[2 * PATH_MAX];
@@ -1559,7 +1494,7 @@ global_usage(FILE *f)
 		DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
 }
 
-static int c_help(int argc, char **argv);
+static int c_help(int argc, char **argv, const struct command *cmd);
 
 static const struct command commands[] = {
 	{"status", "", "usherd and every node: up or down, users, nonce key",
@@ -1573,19 +1508,19 @@ static const struct command commands[] = {
 	 c_stats},
 	{"users list", "[--realm R] [--limit N] [--offset N]", "subscribers in usherd's set",
 	 "Lists the subscribers usherd pushes (user, realm, the hashes it has HA1s for).",
-	 c_users_list},
+	 c_users},
 	{"users add", "USER [--realm R] [--password-stdin | --password P]",
 	 "add a subscriber to the source and every node",
 	 "Writes the subscriber to the source (file, SQLite or PostgreSQL) and pushes its HA1s\n"
 	 "to every node at once. The password is asked twice on a terminal, or read as one line\n"
 	 "with --password-stdin. --password P works but leaks into ps and shell history.\n"
 	 "The realm defaults to [source] realm, else to the nodes' auth.realm.",
-	 c_users_add},
+	 c_users},
 	{"users del", "USER [--realm R]", "remove a subscriber from the source and every node",
-	 "Deletes the subscriber from the source and from every node at once.", c_users_del},
+	 "Deletes the subscriber from the source and from every node at once.", c_users},
 	{"users passwd", "USER [--realm R] [--password-stdin | --password P]",
 	 "change a subscriber's password", "As users add, for a subscriber that exists.",
-	 c_users_passwd},
+	 c_users},
 	{"users import", "FILE [--replace]", "add subscribers' HA1s from an htdigest file",
 	 "Reads FILE (an Apache htdigest file, user:realm:HA1, or Usher's user:realm:ALGORITHM:\n"
 	 "HA1 lines; '-' is standard input) and sends it to usherd, which parses it as usher\n"
@@ -1606,12 +1541,12 @@ static const struct command commands[] = {
 	 "node refused it, and replays it to nodes that restart. A value a node refuses is\n"
 	 "reported with that node's message (exit 1).",
 	 c_set},
-	{"block add", "CIDR", "add a prefix to the block list of every node", "", c_block_add},
-	{"block del", "CIDR", "remove a prefix from the block list", "", c_block_del},
-	{"block list", "", "show the block list of every node", "", c_block_list},
-	{"allow add", "CIDR", "add a prefix to the allow list of every node", "", c_allow_add},
-	{"allow del", "CIDR", "remove a prefix from the allow list", "", c_allow_del},
-	{"allow list", "", "show the allow list of every node", "", c_allow_list},
+	{"block add", "CIDR", "add a prefix to the block list of every node", "", c_list},
+	{"block del", "CIDR", "remove a prefix from the block list", "", c_list},
+	{"block list", "", "show the block list of every node", "", c_list},
+	{"allow add", "CIDR", "add a prefix to the allow list of every node", "", c_list},
+	{"allow del", "CIDR", "remove a prefix from the allow list", "", c_list},
+	{"allow list", "", "show the allow list of every node", "", c_list},
 	{"bans list", "", "sources and users banned now", "", c_bans_list},
 	{"bans clear", "[SOURCE]", "lift every ban, or the bans of one source address", "",
 	 c_bans_clear},
@@ -1666,10 +1601,12 @@ find_command(int argc, char **argv, int *words)
 }
 
 static int
-c_help(int argc, char **argv)
+c_help(int argc, char **argv, const struct command *cmd)
 {
 	const struct command *c;
 	int words;
+
+	(void)cmd; /* help is about the other commands */
 
 	if (argc == 1) {
 		global_usage(stdout);
@@ -1728,7 +1665,7 @@ main(int argc, char **argv)
 			g.timeout_ms = (unsigned int)t;
 			break;
 		case 'h':
-			return c_help(1, argv);
+			return c_help(1, argv, cmd_named("help"));
 		default:
 			global_usage(stderr);
 			return USHCTL_EXIT_USAGE;
@@ -1745,5 +1682,5 @@ main(int argc, char **argv)
 			optind + 1 < argc ? argv[optind + 1] : "");
 		return USHCTL_EXIT_USAGE;
 	}
-	return c->fn(argc - optind - words + 1, argv + optind + words - 1);
+	return c->fn(argc - optind - words + 1, argv + optind + words - 1, c);
 }

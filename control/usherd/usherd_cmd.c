@@ -310,20 +310,27 @@ users_realm(struct ushd *d, const json_t *req, char *realm, size_t len)
 	return -ENOENT;
 }
 
-/* Send one subscriber's change to every node that is up (the others get a full push later). */
+/*
+ * Credentials to every node that is up: one subscriber's change (delta not NULL; the nodes
+ * that are down get a full push when they return), or all of d->creds. rep gets the
+ * per-node entries, and says "node down" when the change could not reach all of them.
+ */
 static json_t *
-push_delta(struct ushd *d, const struct ushd_cred *c, bool del, json_t *rep)
+push_creds(struct ushd *d, const struct ushd_cred *delta, bool del, json_t *rep)
 {
 	json_t *nodes = json_array();
 	struct relay r = {0};
 
+	if (delta == NULL)
+		ushd_nodes_tick(d, true); /* a node that comes back here gets the full push anyway */
 	for (unsigned int i = 0; i < d->conf.n_nodes; i++) {
 		struct ushd_node *n = &d->nodes[i];
 		json_t *e = node_entry(n), *commit = NULL;
 
 		if (n->fd < 0) {
 			relay_note_down(&r, n);
-		} else if (ushd_node_push_delta(d, n, c, del, &commit) < 0) {
+		} else if ((delta != NULL ? ushd_node_push_delta(d, n, delta, del, &commit)
+					  : ushd_node_push_full(d, n, &commit)) < 0) {
 			json_decref(e);
 			e = node_entry(n);
 			relay_note_down(&r, n);
@@ -394,7 +401,7 @@ cmd_users_put(struct ushd *d, const json_t *req, bool replace)
 	json_object_set_new(rep, "user", json_string(c.user));
 	json_object_set_new(rep, "realm", json_string(c.realm));
 	json_object_set_new(rep, "hashes", hashes_json(c.have));
-	rep = push_delta(d, &c, false, rep);
+	rep = push_creds(d, &c, false, rep);
 	OPENSSL_cleanse(&c, sizeof(c));
 	return rep;
 }
@@ -430,43 +437,9 @@ cmd_users_del(struct ushd *d, const json_t *req)
 	rep = ush_ctl_reply_ok();
 	json_object_set_new(rep, "user", json_string(user));
 	json_object_set_new(rep, "realm", json_string(realm));
-	return push_delta(d, &c, true, rep);
+	return push_creds(d, &c, true, rep);
 }
 
-/* A full transfer of d->creds to every node; rep gets the per-node entries. */
-static json_t *
-push_full(struct ushd *d, json_t *rep)
-{
-	json_t *nodes = json_array();
-	struct relay r = {0};
-
-	ushd_nodes_tick(d, true); /* a node that comes back here gets the full push anyway */
-	for (unsigned int i = 0; i < d->conf.n_nodes; i++) {
-		struct ushd_node *n = &d->nodes[i];
-		json_t *e = node_entry(n), *commit = NULL;
-
-		if (n->fd < 0) {
-			relay_note_down(&r, n);
-		} else if (ushd_node_push_full(d, n, &commit) < 0) {
-			json_decref(e);
-			e = node_entry(n);
-			relay_note_down(&r, n);
-		} else {
-			json_object_set_new(e, "users",
-					    json_incref(json_object_get(commit, "users")));
-		}
-		json_decref(commit);
-		json_array_append_new(nodes, e);
-	}
-	json_object_set_new(rep, "nodes", nodes);
-	if (r.down > 0) {
-		/* the source has the change and a node will get it when it is back: say so */
-		json_object_set_new(rep, "ok", json_false());
-		json_object_set_new(rep, "code", json_integer(USH_CTL_ENODE));
-		json_object_set_new(rep, "error", json_string(r.down_msg));
-	}
-	return rep;
-}
 
 /* A file name to show in messages and the log: one line of a sane length. */
 static bool
@@ -538,7 +511,7 @@ cmd_users_import(struct ushd *d, const json_t *req)
 	json_object_set_new(rep, "added", json_integer((json_int_t)cnt.added));
 	json_object_set_new(rep, "replaced", json_integer((json_int_t)cnt.replaced));
 	json_object_set_new(rep, "users", json_integer((json_int_t)d->creds.n));
-	return push_full(d, rep);
+	return push_creds(d, NULL, false, rep);
 }
 
 /* Reload the source: all or nothing; on success every node gets a full transfer. */
@@ -563,7 +536,7 @@ ushd_reload(struct ushd *d)
 	ushd_log(USHD_LOG_NOTICE, "reloaded: %zu users", d->creds.n);
 	rep = ush_ctl_reply_ok();
 	json_object_set_new(rep, "users", json_integer((json_int_t)d->creds.n));
-	return push_full(d, rep);
+	return push_creds(d, NULL, false, rep);
 }
 
 /* Each node's value of key before a set (JSON null for a node that did not say). */
