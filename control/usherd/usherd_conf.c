@@ -13,20 +13,15 @@
 
 #include <rte_cfgfile.h>
 
+#include "ush_ini_scan.h"
 #include "usherd_priv.h"
 
 #define CONF_COMMENT   '#'
 #define CONF_MAX_LINES 1024
 
-struct conf_line {
-	char section[CFG_NAME_LEN];
-	char key[CFG_NAME_LEN]; /* "" for the [section] line itself */
-	unsigned int line;
-};
-
 struct conf_ctx {
 	struct ushd_conf *conf;
-	struct conf_line lines[CONF_MAX_LINES];
+	struct ush_ini_line lines[CONF_MAX_LINES];
 	unsigned int n_lines;
 	char *err;
 	size_t errlen;
@@ -54,24 +49,7 @@ conf_fail(struct conf_ctx *cx, unsigned int line, const char *fmt, ...)
 static unsigned int
 conf_line_of(const struct conf_ctx *cx, const char *section, const char *key)
 {
-	for (unsigned int i = 0; i < cx->n_lines; i++)
-		if (strcmp(cx->lines[i].section, section) == 0 &&
-		    strcmp(cx->lines[i].key, key) == 0)
-			return cx->lines[i].line;
-	return 0;
-}
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = '\0';
-	return s;
+	return ush_ini_line_of(cx->lines, cx->n_lines, section, key);
 }
 
 /*
@@ -81,93 +59,8 @@ trim(char *s)
 static int
 conf_scan(struct conf_ctx *cx)
 {
-	char buf[1024], section[CFG_NAME_LEN] = "";
-	unsigned int lineno = 0;
-	int rc = 0;
-	FILE *f;
-
-	f = fopen(cx->conf->path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		snprintf(cx->err, cx->errlen, "%s: cannot open: %s", cx->conf->path,
-			 strerror(errno));
-		return rc;
-	}
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		char *s, *c, *key = NULL;
-
-		lineno++;
-		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			rc = conf_fail(cx, lineno, "line longer than %zu characters",
-				       sizeof(buf) - 2);
-			break;
-		}
-		c = strchr(buf, CONF_COMMENT);
-		if (c != NULL)
-			*c = '\0';
-		s = trim(buf);
-		if (*s == '\0')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (end == NULL || end[1] != '\0') {
-				rc = conf_fail(cx, lineno, "section header must be '[name]'");
-				break;
-			}
-			*end = '\0';
-			s = trim(s + 1);
-			if (*s == '\0' || strlen(s) >= CFG_NAME_LEN) {
-				rc = conf_fail(cx, lineno, "bad section name");
-				break;
-			}
-			if (conf_line_of(cx, s, "") != 0) {
-				rc = conf_fail(cx, lineno,
-					       "section [%s] repeated (first at line %u)", s,
-					       conf_line_of(cx, s, ""));
-				break;
-			}
-			snprintf(section, sizeof(section), "%s", s);
-		} else {
-			char *eq = strchr(s, '='), *val;
-
-			if (eq == NULL) {
-				rc = conf_fail(cx, lineno, "expected 'key = value' or '[section]'");
-				break;
-			}
-			if (section[0] == '\0') {
-				rc = conf_fail(cx, lineno, "key outside of any [section]");
-				break;
-			}
-			*eq = '\0';
-			key = trim(s);
-			val = trim(eq + 1);
-			if (*key == '\0' || strlen(key) >= CFG_NAME_LEN) {
-				rc = conf_fail(cx, lineno, "bad key name");
-				break;
-			}
-			if (strlen(val) >= CFG_VALUE_LEN) {
-				rc = conf_fail(cx, lineno, "value longer than %d characters",
-					       CFG_VALUE_LEN - 1);
-				break;
-			}
-			if (conf_line_of(cx, section, key) != 0) {
-				rc = conf_fail(cx, lineno, "%s repeated (first at line %u)", key,
-					       conf_line_of(cx, section, key));
-				break;
-			}
-		}
-		if (cx->n_lines == CONF_MAX_LINES) {
-			rc = conf_fail(cx, lineno, "more than %d entries", CONF_MAX_LINES);
-			break;
-		}
-		snprintf(cx->lines[cx->n_lines].section, CFG_NAME_LEN, "%s", section);
-		snprintf(cx->lines[cx->n_lines].key, CFG_NAME_LEN, "%s", key ? key : "");
-		cx->lines[cx->n_lines].line = lineno;
-		cx->n_lines++;
-	}
-	fclose(f);
-	return rc;
+	return ush_ini_scan(cx->conf->path, 0, cx->lines, CONF_MAX_LINES, &cx->n_lines, cx->err,
+			    cx->errlen);
 }
 
 static int
@@ -205,14 +98,14 @@ parse_nodes(struct ushd_conf *c, const char *v, char *msg, size_t len)
 
 	c->n_nodes = 0;
 	snprintf(tmp, sizeof(tmp), "%s", v);
-	if (*trim(tmp) == '\0')
+	if (*ush_ini_trim(tmp) == '\0')
 		return 0; /* no node: usherd only keeps the source and the secret */
 	if (tmp[strlen(tmp) - 1] == ',' || tmp[0] == ',' || strstr(tmp, ",,") != NULL) {
 		snprintf(msg, len, "empty list item");
 		return -EINVAL;
 	}
 	for (tok = strtok_r(tmp, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
+		tok = ush_ini_trim(tok);
 		if (*tok == '\0') {
 			snprintf(msg, len, "empty list item");
 			return -EINVAL;

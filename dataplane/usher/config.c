@@ -16,6 +16,7 @@
 #include <rte_cfgfile.h>
 #include <rte_string_fns.h>
 
+#include "ush_ini_scan.h"
 #include "usher_priv.h"
 
 /* '#' rather than rte_cfgfile's default ';': the credentials files use '#' too. */
@@ -26,18 +27,11 @@
 /* a parser that wrote its own "file:line: message" (a list file) into cx->err */
 #define CONF_ERR_OWN EBADMSG
 
-/* One "key = value" line as our scan of the text saw it. */
-struct conf_line {
-	char section[CFG_NAME_LEN];
-	char key[CFG_NAME_LEN];
-	unsigned int line;
-};
-
 struct conf_ctx {
 	struct ush_dp_conf *conf;
 	const char *path;
 	char dir[USH_DP_PATH_MAX]; /* directory of the file, for relative paths */
-	struct conf_line *lines;
+	struct ush_ini_line *lines;
 	unsigned int n_lines;
 	const char *const *overrides;
 	unsigned int n_overrides;
@@ -88,19 +82,6 @@ conf_fail(struct conf_ctx *cx, const char *where, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = '\0';
-	return s;
-}
-
 /*
  * Scan the text the way rte_cfgfile reads it, but strictly: every line that is not blank or a
  * comment must be a [section] or a key = value inside one, sections and keys appear once, names
@@ -110,109 +91,11 @@ trim(char *s)
 static int
 conf_scan(struct conf_ctx *cx)
 {
-	char buf[1024], where[USH_DP_PATH_MAX + 32];
-	char section[CFG_NAME_LEN] = "";
-	unsigned int lineno = 0;
-	FILE *f;
-	int rc = 0;
-
-	f = fopen(cx->path, "r");
-	if (f == NULL) {
-		snprintf(cx->err, cx->errlen, "%s: cannot open: %s", cx->path, strerror(errno));
-		return -errno;
-	}
 	cx->lines = calloc(CONF_MAX_LINES, sizeof(*cx->lines));
-	if (cx->lines == NULL) {
-		fclose(f);
+	if (cx->lines == NULL)
 		return -ENOMEM;
-	}
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		char *s, *c, *eq;
-
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", cx->path, lineno);
-		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			rc = conf_fail(cx, where, "line longer than %zu characters",
-				       sizeof(buf) - 2);
-			break;
-		}
-		c = strchr(buf, CONF_COMMENT);
-		if (c != NULL && (c == buf || c[-1] != '\\'))
-			*c = '\0';
-		s = trim(buf);
-		if (*s == '\0')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (end == NULL || end[1] != '\0') {
-				rc = conf_fail(cx, where, "section header must be '[name]'");
-				break;
-			}
-			*end = '\0';
-			s = trim(s + 1);
-			if (*s == '\0' || strlen(s) >= CFG_NAME_LEN) {
-				rc = conf_fail(cx, where, "bad section name");
-				break;
-			}
-			for (unsigned int i = 0; i < cx->n_lines; i++) {
-				if (cx->lines[i].key[0] == '\0' &&
-				    strcmp(cx->lines[i].section, s) == 0) {
-					rc = conf_fail(cx, where,
-						       "section [%s] repeated (first at line %u)",
-						       s, cx->lines[i].line);
-					goto out_close;
-				}
-			}
-			strlcpy(section, s, sizeof(section));
-			eq = NULL;
-		} else {
-			char *key, *val;
-
-			eq = strchr(s, '=');
-			if (eq == NULL) {
-				rc = conf_fail(cx, where, "expected 'key = value' or '[section]'");
-				break;
-			}
-			if (section[0] == '\0') {
-				rc = conf_fail(cx, where, "key outside of any [section]");
-				break;
-			}
-			*eq = '\0';
-			key = trim(s);
-			val = trim(eq + 1);
-			if (*key == '\0' || strlen(key) >= CFG_NAME_LEN) {
-				rc = conf_fail(cx, where, "bad key name");
-				break;
-			}
-			if (strlen(val) >= CFG_VALUE_LEN) {
-				rc = conf_fail(cx, where, "value longer than %d characters",
-					       CFG_VALUE_LEN - 1);
-				break;
-			}
-			for (unsigned int i = 0; i < cx->n_lines; i++) {
-				if (strcmp(cx->lines[i].section, section) == 0 &&
-				    strcmp(cx->lines[i].key, key) == 0) {
-					rc = conf_fail(cx, where, "%s repeated (first at line %u)",
-						       key, cx->lines[i].line);
-					goto out_close;
-				}
-			}
-			s = key;
-		}
-		if (cx->n_lines == CONF_MAX_LINES) {
-			rc = conf_fail(cx, where, "more than %d entries", CONF_MAX_LINES);
-			break;
-		}
-		strlcpy(cx->lines[cx->n_lines].section, section, CFG_NAME_LEN);
-		if (eq != NULL)
-			strlcpy(cx->lines[cx->n_lines].key, s, CFG_NAME_LEN);
-		cx->lines[cx->n_lines].line = lineno;
-		cx->n_lines++;
-	}
-out_close:
-	fclose(f);
-	return rc;
+	return ush_ini_scan(cx->path, USH_INI_ESCAPED_COMMENT, cx->lines, CONF_MAX_LINES,
+			    &cx->n_lines, cx->err, cx->errlen);
 }
 
 /* ---- value parsers: return 0, or -EINVAL with msg set (no location) ---- */
@@ -264,12 +147,12 @@ split_list(char *s, char **items, unsigned int max, unsigned int *n, char *msg, 
 	char *save = NULL, *tok;
 
 	*n = 0;
-	if (*trim(s) == '\0' || s[strlen(s) - 1] == ',' || strstr(s, ",,") != NULL) {
+	if (*ush_ini_trim(s) == '\0' || s[strlen(s) - 1] == ',' || strstr(s, ",,") != NULL) {
 		snprintf(msg, len, "empty list item");
 		return -EINVAL;
 	}
 	for (tok = strtok_r(s, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
+		tok = ush_ini_trim(tok);
 		if (*tok == '\0') {
 			snprintf(msg, len, "empty list item");
 			return -EINVAL;
@@ -327,11 +210,11 @@ p_lcores(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char
 
 		if (dash != NULL)
 			*dash = '\0';
-		if (parse_uint(trim(items[i]), 0, RTE_MAX_LCORE - 1, &lo, msg, len) < 0)
+		if (parse_uint(ush_ini_trim(items[i]), 0, RTE_MAX_LCORE - 1, &lo, msg, len) < 0)
 			return -EINVAL;
 		hi = lo;
 		if (dash != NULL &&
-		    parse_uint(trim(dash + 1), lo, RTE_MAX_LCORE - 1, &hi, msg, len) < 0)
+		    parse_uint(ush_ini_trim(dash + 1), lo, RTE_MAX_LCORE - 1, &hi, msg, len) < 0)
 			return -EINVAL;
 		for (unsigned long l = lo; l <= hi; l++) {
 			for (unsigned int k = 0; k < c->n_lcores; k++) {
@@ -772,7 +655,7 @@ conf_list_file(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o
 		hash = strchr(buf, '#');
 		if (hash != NULL)
 			*hash = '\0';
-		s = trim(buf);
+		s = ush_ini_trim(buf);
 		if (*s == '\0')
 			continue;
 		if (ush_dp_cidr_parse(s, &c, m, sizeof(m)) == 0) {
