@@ -19,28 +19,9 @@
 #include <criterion/criterion.h>
 #include <openssl/bn.h>
 
-#include "id_sign.h"
-#include "ushd_identity.h"
+#include "id_test.h"
 
 #define X5U(n) "https://cert.example.test/" n ".pem"
-#define ORIG   "12025550100"
-#define DEST   "12025550199"
-
-static char pki_dir[512];
-static struct ushd_identity *id;
-static EVP_PKEY *sp_key;
-static time_t now;
-
-static const char *
-pki(const char *f)
-{
-	static char buf[4][1024];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", pki_dir, f);
-	return buf[i];
-}
 
 static void
 base_conf(struct ushd_identity_conf *c)
@@ -52,40 +33,16 @@ base_conf(struct ushd_identity_conf *c)
 }
 
 static void
-open_ctx(const struct ushd_identity_conf *c)
-{
-	char err[256] = "";
-
-	ushd_identity_free(id);
-	id = ushd_identity_create(c, err, sizeof(err));
-	cr_assert_not_null(id, "create: %s", err);
-}
-
-static void
 setup(void)
 {
 	struct ushd_identity_conf c;
-	const char *d = getenv("USHD_TEST_PKI");
 
-	cr_assert_not_null(d, "run through run_with_pki.sh (USHD_TEST_PKI unset)");
-	snprintf(pki_dir, sizeof(pki_dir), "%s", d);
+	id_test_setup();
 	base_conf(&c);
 	open_ctx(&c);
-	sp_key = ids_load_key(pki("sp.key"), 0);
-	cr_assert_not_null(sp_key);
-	now = time(NULL);
 }
 
-static void
-teardown(void)
-{
-	ushd_identity_free(id);
-	id = NULL;
-	EVP_PKEY_free(sp_key);
-	sp_key = NULL;
-}
-
-TestSuite(identity, .init = setup, .fini = teardown);
+TestSuite(identity, .init = setup, .fini = id_test_teardown);
 
 static EVP_PKEY *
 key_of(const char *name)

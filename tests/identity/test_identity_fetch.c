@@ -25,30 +25,10 @@
 
 #include <criterion/criterion.h>
 
-#include "id_sign.h"
+#include "id_test.h"
 #include "identity_priv.h"
-#include "ushd_identity.h"
-
-#define ORIG "12025550100"
-#define DEST "12025550199"
-
-static char pki_dir[512];
-static struct ushd_identity *id;
-static EVP_PKEY *sp_key;
-static time_t now;
 static pid_t server_pid = -1;
 static unsigned int server_port;
-
-static const char *
-pki(const char *f)
-{
-	static char buf[4][1024];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", pki_dir, f);
-	return buf[i];
-}
 
 static void
 set(struct ushd_identity_conf *c, const char *k, const char *v)
@@ -73,34 +53,9 @@ fetch_conf(struct ushd_identity_conf *c)
 }
 
 static void
-open_ctx(const struct ushd_identity_conf *c)
-{
-	char err[256] = "";
-
-	ushd_identity_free(id);
-	id = ushd_identity_create(c, err, sizeof(err));
-	cr_assert_not_null(id, "create: %s", err);
-}
-
-static void
-setup(void)
-{
-	const char *d = getenv("USHD_TEST_PKI");
-
-	cr_assert_not_null(d, "run through run_with_pki.sh (USHD_TEST_PKI unset)");
-	snprintf(pki_dir, sizeof(pki_dir), "%s", d);
-	sp_key = ids_load_key(pki("sp.key"), 0);
-	cr_assert_not_null(sp_key);
-	now = time(NULL);
-}
-
-static void
 teardown(void)
 {
-	ushd_identity_free(id);
-	id = NULL;
-	EVP_PKEY_free(sp_key);
-	sp_key = NULL;
+	id_test_teardown();
 	if (server_pid > 0) {
 		kill(server_pid, SIGTERM);
 		waitpid(server_pid, NULL, 0);
@@ -108,7 +63,7 @@ teardown(void)
 	}
 }
 
-TestSuite(identity_fetch, .init = setup, .fini = teardown);
+TestSuite(identity_fetch, .init = id_test_setup, .fini = teardown);
 
 /* Start https_server.py in mode ("serve" or "hang") and read its port. */
 static void
