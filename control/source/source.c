@@ -551,6 +551,32 @@ ushd_cred_from_row(const struct ushd_source_conf *c, const struct ushd_row *r, u
 	}
 	return 0;
 }
+/*
+ * One row of a database load, as SQLite and PostgreSQL read it: into *cred (the caller's, so
+ * that it wipes it), refused when its key came before, then pushed and indexed.
+ */
+int
+ushd_load_row(const struct ushd_source_conf *c, const char *where, const struct ushd_row *r,
+	      unsigned long n, struct ushd_index *idx, struct ushd_credset *set,
+	      struct ushd_cred *cred, char *err, size_t errlen)
+{
+	char msg[512];
+	int rc;
+
+	rc = ushd_cred_from_row(c, r, n, cred, msg, sizeof(msg));
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: table %s %s", where, c->table, msg);
+	if (ushd_index_find(idx, set, cred->user, cred->realm) >= 0)
+		return ushd_err(err, errlen, -EINVAL,
+				"%s: table %s row %lu: duplicate user '%s' in realm '%s'", where,
+				c->table, n, cred->user, cred->realm);
+	rc = ushd_credset_push(set, cred);
+	if (rc == 0)
+		rc = ushd_index_add(idx, set, set->n - 1);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: out of memory", where);
+	return 0;
+}
 
 int
 ushd_check_names(const char *user, const char *realm, bool file, char *err, size_t errlen)
@@ -945,12 +971,12 @@ source_write(const struct ushd_source_conf *c, const char *user, const char *rea
 			 : ushd_htdigest_put(c, &p, replace, err, errlen);
 		break;
 	case USHD_SRC_SQLITE:
-		rc = ushd_sqlite_write(c, user, realm, del ? NULL : password, del, replace, &p, err,
-				       errlen);
+		rc = ushd_sql_put(&ushd_sqlite_ops, c, user, realm, del ? NULL : password, del,
+				  replace, &p, err, errlen);
 		break;
 	default:
-		rc = ushd_pgsql_write(c, user, realm, del ? NULL : password, del, replace, &p, err,
-				      errlen);
+		rc = ushd_sql_put(&ushd_pgsql_ops, c, user, realm, del ? NULL : password, del,
+				  replace, &p, err, errlen);
 		break;
 	}
 	if (rc == 0 && out != NULL && !del)
@@ -971,6 +997,168 @@ ushd_source_del(const struct ushd_source_conf *c, const char *user, const char *
 		size_t errlen)
 {
 	return source_write(c, user, realm, NULL, true, false, NULL, err, errlen);
+}
+
+/* ---- Database writes: the sequence SQLite and PostgreSQL share, through ushd_sql_ops ---- */
+
+static const char *
+sql_where(const struct ushd_sql_ops *ops, const struct ushd_source_conf *c)
+{
+	return ops->name != NULL ? ops->name : c->path;
+}
+
+/* The transaction of ushd_sql_put() on an open database. */
+static int
+sql_put_tx(const struct ushd_sql_ops *ops, void *db, const struct ushd_source_conf *c,
+	   const char *user, const char *realm, const char *password, bool del, bool replace,
+	   struct ushd_put *p, char *err, size_t errlen)
+{
+	enum ushd_sql_op op = del ? USHD_SQL_DELETE : replace ? USHD_SQL_UPDATE : USHD_SQL_INSERT;
+	const char *where = sql_where(ops, c);
+	struct ushd_source_conf eff;
+	struct ushd_sql q;
+	long long count = 0;
+	int rc;
+
+	rc = ops->begin(db, c, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* Inside the transaction: the columns cannot change before the write. */
+	if (del) {
+		eff = *c;
+		rc = ushd_put_prepare(&eff, user, realm, NULL, p, err, errlen);
+	} else {
+		rc = ops->columns(db, c, &eff, err, errlen);
+		if (rc == 0)
+			rc = ushd_put_prepare(&eff, user, realm, password, p, err, errlen);
+	}
+	if (rc < 0)
+		goto out_rollback;
+	if (op == USHD_SQL_INSERT) {
+		/*
+		 * Kamailio's table has a UNIQUE (username, domain), which settles a race with
+		 * another writer; the check is here for tables without it and for a clear -EEXIST.
+		 */
+		rc = ushd_sql_write(&eff, ops->ph, USHD_SQL_EXISTS, p, &q);
+		if (rc == 0)
+			rc = ops->run(db, c, &q, true, &count, err, errlen);
+		if (rc < 0)
+			goto out_rollback;
+		if (count > 0) {
+			rc = ushd_err(err, errlen, -EEXIST,
+				      "%s: user '%s' in realm '%s' exists in table %s", where,
+				      p->user, p->realm, c->table);
+			goto out_rollback;
+		}
+	}
+	rc = ushd_sql_write(&eff, ops->ph, op, p, &q);
+	if (rc < 0) {
+		ushd_err(err, errlen, rc, "%s: cannot build the %s statement", where,
+			 del	   ? "DELETE"
+			 : replace ? "UPDATE"
+				   : "INSERT");
+		goto out_rollback;
+	}
+	rc = ops->run(db, c, &q, false, &count, err, errlen);
+	if (rc < 0)
+		goto out_rollback;
+	if (count == 0) {
+		rc = ushd_err(err, errlen, -ENOENT, "%s: no user '%s' in realm '%s' in table %s",
+			      where, p->user, p->realm, c->table);
+		goto out_rollback;
+	}
+	return ops->commit(db, c, err, errlen);
+out_rollback:
+	ops->rollback(db);
+	return rc;
+}
+
+int
+ushd_sql_put(const struct ushd_sql_ops *ops, const struct ushd_source_conf *c, const char *user,
+	     const char *realm, const char *password, bool del, bool replace, struct ushd_put *p,
+	     char *err, size_t errlen)
+{
+	void *db = NULL;
+	int rc;
+
+	rc = ops->open(c, &db, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = sql_put_tx(ops, db, c, user, realm, password, del, replace, p, err, errlen);
+	ops->close(db);
+	return rc;
+}
+
+/* One subscriber of an import: does it exist, may it be written, INSERT or UPDATE. */
+static int
+sql_put_one(const struct ushd_sql_ops *ops, void *db, const struct ushd_source_conf *c,
+	    const struct ushd_source_conf *eff, const struct ushd_put *p, enum ushd_ha1_mode mode,
+	    struct ushd_import_count *n, char *err, size_t errlen)
+{
+	const char *where = sql_where(ops, c);
+	struct ushd_sql q;
+	long long count = 0;
+	bool exists;
+	int rc;
+
+	rc = ushd_sql_write(eff, ops->ph, USHD_SQL_EXISTS, p, &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: cannot build the SELECT statement", where);
+	rc = ops->run(db, c, &q, true, &count, err, errlen);
+	if (rc < 0)
+		return rc;
+	exists = count > 0;
+	rc = ushd_ha1_decide(mode, exists, &p->cred, where, n, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = ushd_sql_write(eff, ops->ph, exists ? USHD_SQL_UPDATE : USHD_SQL_INSERT, p, &q);
+	if (rc < 0)
+		return ushd_err(err, errlen, rc, "%s: cannot build the %s statement", where,
+				exists ? "UPDATE" : "INSERT");
+	return ops->run(db, c, &q, false, &count, err, errlen);
+}
+
+/* The transaction of ushd_sql_put_ha1() on an open database. */
+static int
+sql_put_ha1_tx(const struct ushd_sql_ops *ops, void *db, const struct ushd_source_conf *c,
+	       const struct ushd_credset *set, enum ushd_ha1_mode mode, struct ushd_import_count *n,
+	       char *err, size_t errlen)
+{
+	struct ushd_source_conf eff;
+	struct ushd_put p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = ops->begin(db, c, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = ops->columns(db, c, &eff, err, errlen);
+	for (size_t i = 0; rc == 0 && i < set->n; i++) {
+		rc = ushd_put_from_cred(&eff, &set->v[i], sql_where(ops, c), &p, err, errlen);
+		if (rc == 0)
+			rc = sql_put_one(ops, db, c, &eff, &p, mode, n, err, errlen);
+		ushd_put_wipe(&p);
+	}
+	if (rc == 0)
+		return ops->commit(db, c, err, errlen);
+	ops->rollback(db);
+	return rc;
+}
+
+int
+ushd_sql_put_ha1(const struct ushd_sql_ops *ops, const struct ushd_source_conf *c,
+		 const struct ushd_credset *set, enum ushd_ha1_mode mode,
+		 struct ushd_import_count *n, char *err, size_t errlen)
+{
+	void *db = NULL;
+	int rc;
+
+	rc = ops->open(c, &db, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = sql_put_ha1_tx(ops, db, c, set, mode, n, err, errlen);
+	ops->close(db);
+	return rc;
 }
 
 /* ---- HA1 writes: put_ha1, import ---- */
@@ -1100,10 +1288,10 @@ source_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
 		rc = ushd_htdigest_put_ha1(c, set, mode, &cnt, err, errlen);
 		break;
 	case USHD_SRC_SQLITE:
-		rc = ushd_sqlite_put_ha1(c, set, mode, &cnt, err, errlen);
+		rc = ushd_sql_put_ha1(&ushd_sqlite_ops, c, set, mode, &cnt, err, errlen);
 		break;
 	default:
-		rc = ushd_pgsql_put_ha1(c, set, mode, &cnt, err, errlen);
+		rc = ushd_sql_put_ha1(&ushd_pgsql_ops, c, set, mode, &cnt, err, errlen);
 		break;
 	}
 out:

@@ -128,7 +128,6 @@ ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char
 	PGresult *res;
 	PGconn *conn;
 	int map[USHD_F_COUNT];
-	char msg[512];
 	int rc, rows;
 
 	rc = pg_connect(c, &conn, err, errlen);
@@ -153,24 +152,10 @@ ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char
 			row.f[f] = map[f] < 0 || PQgetisnull(res, i, map[f])
 					   ? NULL
 					   : PQgetvalue(res, i, map[f]);
-		rc = ushd_cred_from_row(&eff, &row, (unsigned long)i + 1, &cred, msg, sizeof(msg));
-		if (rc < 0) {
-			ushd_err(err, errlen, rc, "pgsql: table %s %s", c->table, msg);
+		rc = ushd_load_row(&eff, "pgsql", &row, (unsigned long)i + 1, &idx, set, &cred, err,
+				   errlen);
+		if (rc < 0)
 			goto out_clear;
-		}
-		if (ushd_index_find(&idx, set, cred.user, cred.realm) >= 0) {
-			rc = ushd_err(err, errlen, -EINVAL,
-				      "pgsql: table %s row %d: duplicate user '%s' in realm '%s'",
-				      c->table, i + 1, cred.user, cred.realm);
-			goto out_clear;
-		}
-		rc = ushd_credset_push(set, &cred);
-		if (rc == 0)
-			rc = ushd_index_add(&idx, set, set->n - 1);
-		if (rc < 0) {
-			ushd_err(err, errlen, rc, "pgsql: out of memory");
-			goto out_clear;
-		}
 	}
 	rc = 0;
 out_clear:
@@ -194,150 +179,77 @@ pg_simple(PGconn *conn, const char *sql, char *err, size_t errlen)
 	return rc;
 }
 
-int
-ushd_pgsql_write(const struct ushd_source_conf *c, const char *user, const char *realm,
-		 const char *password, bool del, bool replace, struct ushd_put *p, char *err,
-		 size_t errlen)
-{
-	enum ushd_sql_op op = del ? USHD_SQL_DELETE : replace ? USHD_SQL_UPDATE : USHD_SQL_INSERT;
-	struct ushd_source_conf eff;
-	struct ushd_sql q;
-	PGresult *res;
-	PGconn *conn;
-	long count;
-	int rc;
+/* ---- Writes: ushd_pgsql_ops for the driver in source.c; db is the PGconn ---- */
 
-	rc = pg_connect(c, &conn, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = pg_simple(conn, "BEGIN", err, errlen);
-	if (rc < 0)
-		goto out_finish;
-	if (del) {
-		eff = *c;
-		rc = ushd_put_prepare(&eff, user, realm, NULL, p, err, errlen);
-	} else {
-		rc = pg_columns(c, conn, &eff, err, errlen);
-		if (rc == 0)
-			rc = ushd_put_prepare(&eff, user, realm, password, p, err, errlen);
-	}
-	if (rc < 0)
-		goto out_rollback;
-	if (op == USHD_SQL_INSERT) {
-		/*
-		 * Kamailio's table has a UNIQUE (username, domain), which settles a race with
-		 * another writer; the check is here for tables without it and for a clear -EEXIST.
-		 */
-		rc = ushd_sql_write(&eff, '$', USHD_SQL_EXISTS, p, &q);
-		if (rc < 0)
-			goto out_rollback;
-		res = pg_exec(conn, &q, PGRES_TUPLES_OK, err, errlen);
-		if (res == NULL) {
-			rc = -EIO;
-			goto out_rollback;
-		}
-		count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
-		if (count > 0) {
-			rc = ushd_err(err, errlen, -EEXIST,
-				      "pgsql: user '%s' in realm '%s' exists in table %s", p->user,
-				      p->realm, c->table);
-			goto out_rollback;
-		}
-	}
-	rc = ushd_sql_write(&eff, '$', op, p, &q);
-	if (rc < 0) {
-		ushd_err(err, errlen, rc, "pgsql: cannot build the %s statement",
-			 del	   ? "DELETE"
-			 : replace ? "UPDATE"
-				   : "INSERT");
-		goto out_rollback;
-	}
-	res = pg_exec(conn, &q, PGRES_COMMAND_OK, err, errlen);
-	if (res == NULL) {
-		rc = -EIO;
-		goto out_rollback;
-	}
-	count = strtol(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	if (count == 0) {
-		rc = ushd_err(err, errlen, -ENOENT, "pgsql: no user '%s' in realm '%s' in table %s",
-			      p->user, p->realm, c->table);
-		goto out_rollback;
-	}
-	rc = pg_simple(conn, "COMMIT", err, errlen);
-	goto out_finish;
-out_rollback:
-	/* Best effort: closing the connection rolls back as well. */
-	PQclear(PQexec(conn, "ROLLBACK"));
-out_finish:
-	PQfinish(conn);
+static int
+pg_op_open(const struct ushd_source_conf *c, void **db, char *err, size_t errlen)
+{
+	PGconn *conn = NULL;
+	int rc = pg_connect(c, &conn, err, errlen);
+
+	*db = conn;
 	return rc;
 }
 
-/* One subscriber of an import: does it exist, may it be written, INSERT or UPDATE. */
-static int
-pg_put_one(PGconn *conn, const struct ushd_source_conf *eff, const struct ushd_put *p,
-	   enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
+static void
+pg_op_close(void *db)
 {
-	struct ushd_sql q;
-	PGresult *res;
-	bool exists;
-	int rc;
+	PQfinish(db);
+}
 
-	rc = ushd_sql_write(eff, '$', USHD_SQL_EXISTS, p, &q);
-	if (rc < 0)
-		return ushd_err(err, errlen, rc, "pgsql: cannot build the SELECT statement");
-	res = pg_exec(conn, &q, PGRES_TUPLES_OK, err, errlen);
+static int
+pg_op_begin(void *db, const struct ushd_source_conf *c, char *err, size_t errlen)
+{
+	(void)c;
+	return pg_simple(db, "BEGIN", err, errlen);
+}
+
+static int
+pg_op_columns(void *db, const struct ushd_source_conf *c, struct ushd_source_conf *eff, char *err,
+	      size_t errlen)
+{
+	return pg_columns(c, db, eff, err, errlen);
+}
+
+/* COUNT(*) comes as a row; the other statements report the rows changed in PQcmdTuples(). */
+static int
+pg_op_run(void *db, const struct ushd_source_conf *c, const struct ushd_sql *q, bool returns_row,
+	  long long *count, char *err, size_t errlen)
+{
+	PGresult *res;
+
+	(void)c;
+	res = pg_exec(db, q, returns_row ? PGRES_TUPLES_OK : PGRES_COMMAND_OK, err, errlen);
 	if (res == NULL)
 		return -EIO;
-	exists = strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0;
-	PQclear(res);
-	rc = ushd_ha1_decide(mode, exists, &p->cred, "pgsql", n, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = ushd_sql_write(eff, '$', exists ? USHD_SQL_UPDATE : USHD_SQL_INSERT, p, &q);
-	if (rc < 0)
-		return ushd_err(err, errlen, rc, "pgsql: cannot build the %s statement",
-				exists ? "UPDATE" : "INSERT");
-	res = pg_exec(conn, &q, PGRES_COMMAND_OK, err, errlen);
-	if (res == NULL)
-		return -EIO;
+	*count = strtoll(returns_row ? PQgetvalue(res, 0, 0) : PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	return 0;
 }
 
-/* A whole import in one transaction: a failed statement or a clash rolls all of it back. */
-int
-ushd_pgsql_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
-		   enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
+/* A failed COMMIT ends the transaction in PostgreSQL: nothing is left to roll back. */
+static int
+pg_op_commit(void *db, const struct ushd_source_conf *c, char *err, size_t errlen)
 {
-	struct ushd_source_conf eff;
-	struct ushd_put p;
-	PGconn *conn;
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	rc = pg_connect(c, &conn, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = pg_simple(conn, "BEGIN", err, errlen);
-	if (rc < 0)
-		goto out_finish;
-	rc = pg_columns(c, conn, &eff, err, errlen);
-	for (size_t i = 0; rc == 0 && i < set->n; i++) {
-		rc = ushd_put_from_cred(&eff, &set->v[i], "pgsql", &p, err, errlen);
-		if (rc == 0)
-			rc = pg_put_one(conn, &eff, &p, mode, n, err, errlen);
-		ushd_put_wipe(&p);
-	}
-	if (rc == 0) {
-		rc = pg_simple(conn, "COMMIT", err, errlen);
-		goto out_finish;
-	}
-	/* best effort: closing the connection rolls back as well */
-	PQclear(PQexec(conn, "ROLLBACK"));
-out_finish:
-	PQfinish(conn);
-	return rc;
+	(void)c;
+	return pg_simple(db, "COMMIT", err, errlen);
 }
+
+/* Best effort: closing the connection rolls back as well. */
+static void
+pg_op_rollback(void *db)
+{
+	PQclear(PQexec(db, "ROLLBACK"));
+}
+
+const struct ushd_sql_ops ushd_pgsql_ops = {
+	.name = "pgsql", /* never the conninfo: it may hold a password */
+	.ph = '$',
+	.open = pg_op_open,
+	.close = pg_op_close,
+	.begin = pg_op_begin,
+	.columns = pg_op_columns,
+	.run = pg_op_run,
+	.commit = pg_op_commit,
+	.rollback = pg_op_rollback,
+};

@@ -142,7 +142,6 @@ ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, cha
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
 	int map[USHD_F_COUNT];
-	char msg[512];
 	unsigned long n = 0;
 	int rc;
 
@@ -165,24 +164,9 @@ ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, cha
 		for (int f = 0; f < USHD_F_COUNT; f++)
 			row.f[f] =
 				map[f] < 0 ? NULL : (const char *)sqlite3_column_text(st, map[f]);
-		rc = ushd_cred_from_row(&eff, &row, n, &cred, msg, sizeof(msg));
-		if (rc < 0) {
-			ushd_err(err, errlen, rc, "%s: table %s %s", c->path, c->table, msg);
+		rc = ushd_load_row(&eff, c->path, &row, n, &idx, set, &cred, err, errlen);
+		if (rc < 0)
 			goto out_finalize;
-		}
-		if (ushd_index_find(&idx, set, cred.user, cred.realm) >= 0) {
-			rc = ushd_err(err, errlen, -EINVAL,
-				      "%s: table %s row %lu: duplicate user '%s' in realm '%s'",
-				      c->path, c->table, n, cred.user, cred.realm);
-			goto out_finalize;
-		}
-		rc = ushd_credset_push(set, &cred);
-		if (rc == 0)
-			rc = ushd_index_add(&idx, set, set->n - 1);
-		if (rc < 0) {
-			ushd_err(err, errlen, rc, "%s: out of memory", c->path);
-			goto out_finalize;
-		}
 	}
 	if (rc != SQLITE_DONE) {
 		rc = sqlite_fail(c, db, rc, q.text, err, errlen);
@@ -198,14 +182,56 @@ out_close:
 	return rc;
 }
 
-/* One statement of a write; *count gets COUNT(*) for EXISTS, the rows changed otherwise. */
+/* ---- Writes: ushd_sqlite_ops for the driver in source.c; db is the sqlite3 handle ---- */
+
 static int
-sqlite_run(const struct ushd_source_conf *c, sqlite3 *db, const struct ushd_sql *q,
-	   long long *count, char *err, size_t errlen)
+sqlite_op_open(const struct ushd_source_conf *c, void **db, char *err, size_t errlen)
+{
+	sqlite3 *h = NULL;
+	int rc = sqlite_open(c, true, &h, err, errlen);
+
+	*db = h;
+	return rc;
+}
+
+static void
+sqlite_op_close(void *db)
+{
+	sqlite3_close(db);
+}
+
+static int
+sqlite_exec(const struct ushd_source_conf *c, sqlite3 *db, const char *sql, char *err,
+	    size_t errlen)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sqlite_fail(c, db, rc, sql, err, errlen);
+}
+
+/* IMMEDIATE takes the write lock now, so an existence check still holds at its write. */
+static int
+sqlite_op_begin(void *db, const struct ushd_source_conf *c, char *err, size_t errlen)
+{
+	return sqlite_exec(c, db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+static int
+sqlite_op_columns(void *db, const struct ushd_source_conf *c, struct ushd_source_conf *eff,
+		  char *err, size_t errlen)
+{
+	return sqlite_columns(c, db, eff, err, errlen);
+}
+
+/* COUNT(*) comes as a row; the other statements return none and count sqlite3_changes(). */
+static int
+sqlite_op_run(void *db, const struct ushd_source_conf *c, const struct ushd_sql *q,
+	      bool returns_row, long long *count, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	(void)returns_row;
 	rc = sqlite_prepare(c, db, q, &st, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -224,146 +250,31 @@ sqlite_run(const struct ushd_source_conf *c, sqlite3 *db, const struct ushd_sql 
 	return rc;
 }
 
-static int
-sqlite_exec(const struct ushd_source_conf *c, sqlite3 *db, const char *sql, char *err,
-	    size_t errlen)
+static void
+sqlite_op_rollback(void *db)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : sqlite_fail(c, db, rc, sql, err, errlen);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int
-ushd_sqlite_write(const struct ushd_source_conf *c, const char *user, const char *realm,
-		  const char *password, bool del, bool replace, struct ushd_put *p, char *err,
-		  size_t errlen)
+/* A failed COMMIT (SQLITE_BUSY) leaves the transaction open: end it here. */
+static int
+sqlite_op_commit(void *db, const struct ushd_source_conf *c, char *err, size_t errlen)
 {
-	enum ushd_sql_op op = del ? USHD_SQL_DELETE : replace ? USHD_SQL_UPDATE : USHD_SQL_INSERT;
-	struct ushd_source_conf eff;
-	struct ushd_sql q;
-	sqlite3 *db = NULL;
-	long long count = 0;
-	int rc;
+	int rc = sqlite_exec(c, db, "COMMIT", err, errlen);
 
-	rc = sqlite_open(c, true, &db, err, errlen);
 	if (rc < 0)
-		return rc;
-	/* IMMEDIATE takes the write lock now, so the existence check still holds at INSERT. */
-	rc = sqlite_exec(c, db, "BEGIN IMMEDIATE", err, errlen);
-	if (rc < 0)
-		goto out_close;
-	/* Inside the transaction: the columns cannot change before the write. */
-	if (del) {
-		eff = *c;
-		rc = ushd_put_prepare(&eff, user, realm, NULL, p, err, errlen);
-	} else {
-		rc = sqlite_columns(c, db, &eff, err, errlen);
-		if (rc == 0)
-			rc = ushd_put_prepare(&eff, user, realm, password, p, err, errlen);
-	}
-	if (rc < 0)
-		goto out_rollback;
-	if (op == USHD_SQL_INSERT) {
-		rc = ushd_sql_write(&eff, '?', USHD_SQL_EXISTS, p, &q);
-		if (rc == 0)
-			rc = sqlite_run(c, db, &q, &count, err, errlen);
-		if (rc < 0)
-			goto out_rollback;
-		if (count > 0) {
-			rc = ushd_err(err, errlen, -EEXIST,
-				      "%s: user '%s' in realm '%s' exists in table %s", c->path,
-				      p->user, p->realm, c->table);
-			goto out_rollback;
-		}
-	}
-	rc = ushd_sql_write(&eff, '?', op, p, &q);
-	if (rc < 0) {
-		ushd_err(err, errlen, rc, "%s: cannot build the %s statement", c->path,
-			 del	   ? "DELETE"
-			 : replace ? "UPDATE"
-				   : "INSERT");
-		goto out_rollback;
-	}
-	rc = sqlite_run(c, db, &q, &count, err, errlen);
-	if (rc < 0)
-		goto out_rollback;
-	if (count == 0) {
-		rc = ushd_err(err, errlen, -ENOENT, "%s: no user '%s' in realm '%s' in table %s",
-			      c->path, p->user, p->realm, c->table);
-		goto out_rollback;
-	}
-	rc = sqlite_exec(c, db, "COMMIT", err, errlen);
-	if (rc == 0)
-		goto out_close;
-out_rollback:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-out_close:
-	sqlite3_close(db);
+		sqlite_op_rollback(db);
 	return rc;
 }
 
-/* One subscriber of an import: does it exist, may it be written, INSERT or UPDATE. */
-static int
-sqlite_put_one(const struct ushd_source_conf *c, sqlite3 *db, const struct ushd_source_conf *eff,
-	       const struct ushd_put *p, enum ushd_ha1_mode mode, struct ushd_import_count *n,
-	       char *err, size_t errlen)
-{
-	struct ushd_sql q;
-	long long count = 0;
-	bool exists;
-	int rc;
-
-	rc = ushd_sql_write(eff, '?', USHD_SQL_EXISTS, p, &q);
-	if (rc < 0)
-		return ushd_err(err, errlen, rc, "%s: cannot build the SELECT statement", c->path);
-	rc = sqlite_run(c, db, &q, &count, err, errlen);
-	if (rc < 0)
-		return rc;
-	exists = count > 0;
-	rc = ushd_ha1_decide(mode, exists, &p->cred, c->path, n, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = ushd_sql_write(eff, '?', exists ? USHD_SQL_UPDATE : USHD_SQL_INSERT, p, &q);
-	if (rc < 0)
-		return ushd_err(err, errlen, rc, "%s: cannot build the %s statement", c->path,
-				exists ? "UPDATE" : "INSERT");
-	return sqlite_run(c, db, &q, &count, err, errlen);
-}
-
-/*
- * A whole import in one IMMEDIATE transaction (the write lock from the start, so that no
- * existence check goes stale before its write). Any failure rolls all of it back.
- */
-int
-ushd_sqlite_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
-		    enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen)
-{
-	struct ushd_source_conf eff;
-	struct ushd_put p;
-	sqlite3 *db = NULL;
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	rc = sqlite_open(c, true, &db, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = sqlite_exec(c, db, "BEGIN IMMEDIATE", err, errlen);
-	if (rc < 0)
-		goto out_close;
-	rc = sqlite_columns(c, db, &eff, err, errlen);
-	for (size_t i = 0; rc == 0 && i < set->n; i++) {
-		rc = ushd_put_from_cred(&eff, &set->v[i], c->path, &p, err, errlen);
-		if (rc == 0)
-			rc = sqlite_put_one(c, db, &eff, &p, mode, n, err, errlen);
-		ushd_put_wipe(&p);
-	}
-	if (rc == 0) {
-		rc = sqlite_exec(c, db, "COMMIT", err, errlen);
-		if (rc == 0)
-			goto out_close;
-	}
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-out_close:
-	sqlite3_close(db);
-	return rc;
-}
+const struct ushd_sql_ops ushd_sqlite_ops = {
+	.name = NULL, /* messages name the file */
+	.ph = '?',
+	.open = sqlite_op_open,
+	.close = sqlite_op_close,
+	.begin = sqlite_op_begin,
+	.columns = sqlite_op_columns,
+	.run = sqlite_op_run,
+	.commit = sqlite_op_commit,
+	.rollback = sqlite_op_rollback,
+};

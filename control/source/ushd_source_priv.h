@@ -95,6 +95,16 @@ ushd_cred_from_row(const struct ushd_source_conf *c, const struct ushd_row *r, u
 		   struct ushd_cred *out, char *err, size_t errlen);
 
 /*
+ * One row of a database load: ushd_cred_from_row() into *cred, refused (-EINVAL) when
+ * (user, realm) came before, then pushed to set and recorded in idx. where and the table
+ * prefix the messages.
+ */
+int
+ushd_load_row(const struct ushd_source_conf *c, const char *where, const struct ushd_row *r,
+	      unsigned long n, struct ushd_index *idx, struct ushd_credset *set,
+	      struct ushd_cred *cred, char *err, size_t errlen);
+
+/*
  * Names of a new or changed subscriber: non-empty, short enough, and for files free of
  * the separators and line breaks that would corrupt the file.
  */
@@ -213,31 +223,55 @@ ushd_htdigest_parse(const char *name, const char *buf, size_t size, struct ushd_
 int
 ushd_sqlite_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		 size_t errlen);
-/*
- * Database writes: the back end detects the optional columns, then fills *p with
- * ushd_put_prepare() (password NULL for del), so that p->cred is what a reload would find.
- */
-int
-ushd_sqlite_write(const struct ushd_source_conf *c, const char *user, const char *realm,
-		  const char *password, bool del, bool replace, struct ushd_put *p, char *err,
-		  size_t errlen);
-
-/* HA1 writes of a whole set in one transaction (ushd_source_import()). */
-int
-ushd_sqlite_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
-		    enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err,
-		    size_t errlen);
-
 int
 ushd_pgsql_load(const struct ushd_source_conf *c, struct ushd_credset *set, char *err,
 		size_t errlen);
-int
-ushd_pgsql_write(const struct ushd_source_conf *c, const char *user, const char *realm,
-		 const char *password, bool del, bool replace, struct ushd_put *p, char *err,
-		 size_t errlen);
 
+/*
+ * What a database back end does for the shared write driver in source.c (ushd_sql_put(),
+ * ushd_sql_put_ha1()); db is what open gave, c the source for messages. Every call that
+ * fails fills err and returns a negative errno.
+ */
+struct ushd_sql_ops {
+	const char *name; /* prefix of the driver's messages; NULL: the database file's path */
+	char ph;	  /* placeholder style for ushd_sql_write() */
+	int (*open)(const struct ushd_source_conf *c, void **db, char *err, size_t errlen);
+	void (*close)(void *db);
+	/* Start the transaction in which the existence checks stay true until the writes. */
+	int (*begin)(void *db, const struct ushd_source_conf *c, char *err, size_t errlen);
+	/* *eff: c less the auto-detected columns the table lacks (ushd_cols_drop()). */
+	int (*columns)(void *db, const struct ushd_source_conf *c, struct ushd_source_conf *eff,
+		       char *err, size_t errlen);
+	/*
+	 * Run q with its values as parameters. *count: the first column of the one row of a
+	 * query that returns one (USHD_SQL_EXISTS), the rows changed otherwise.
+	 */
+	int (*run)(void *db, const struct ushd_source_conf *c, const struct ushd_sql *q,
+		   bool returns_row, long long *count, char *err, size_t errlen);
+	/* On failure the transaction is over: rollback is not called after it. */
+	int (*commit)(void *db, const struct ushd_source_conf *c, char *err, size_t errlen);
+	/* Best effort, no message: the failure that led here is already reported. */
+	void (*rollback)(void *db);
+};
+
+extern const struct ushd_sql_ops ushd_sqlite_ops;
+extern const struct ushd_sql_ops ushd_pgsql_ops;
+
+/*
+ * put or del of one subscriber in one transaction: detect the columns (not for del), fill
+ * *p with ushd_put_prepare() (password NULL for del) so that p->cred is what a reload would
+ * find, refuse an INSERT of an existing key (-EEXIST) and an UPDATE or DELETE that changes
+ * nothing (-ENOENT).
+ */
 int
-ushd_pgsql_put_ha1(const struct ushd_source_conf *c, const struct ushd_credset *set,
-		   enum ushd_ha1_mode mode, struct ushd_import_count *n, char *err, size_t errlen);
+ushd_sql_put(const struct ushd_sql_ops *ops, const struct ushd_source_conf *c, const char *user,
+	     const char *realm, const char *password, bool del, bool replace, struct ushd_put *p,
+	     char *err, size_t errlen);
+
+/* HA1 writes of a whole set in one transaction (ushd_source_import()): a failure undoes all. */
+int
+ushd_sql_put_ha1(const struct ushd_sql_ops *ops, const struct ushd_source_conf *c,
+		 const struct ushd_credset *set, enum ushd_ha1_mode mode,
+		 struct ushd_import_count *n, char *err, size_t errlen);
 
 #endif /* USHD_SOURCE_PRIV_H */

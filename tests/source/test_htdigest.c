@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 
 #include "ush_credtab.h"
+#include "source_test.h"
 #include "ushd_source.h"
 
 #define DATA(f) SRC_AUTH_DATA_DIR "/" f
@@ -100,10 +101,7 @@ dir_entries(void)
 static const struct ushd_cred *
 find(const char *user, const char *realm)
 {
-	for (size_t i = 0; i < set.n; i++)
-		if (strcmp(set.v[i].user, user) == 0 && strcmp(set.v[i].realm, realm) == 0)
-			return &set.v[i];
-	return NULL;
+	return cred_find(&set, user, realm);
 }
 
 /* What usher's own loader makes of the same file must be what usherd loaded. */
@@ -489,24 +487,6 @@ Test(htdigest, parse_equals_load)
 		     -EINVAL);
 	cr_assert_str_eq(err, "nul:2: NUL byte: not a text line");
 	ushd_credset_free(&parsed);
-}
-
-/* A subscriber whose HA1s are known but not its password. */
-static struct ushd_cred
-cred_of(const char *user, const char *realm, unsigned int mask, const char *pass)
-{
-	struct ushd_cred c;
-
-	memset(&c, 0, sizeof(c));
-	snprintf(c.user, sizeof(c.user), "%s", user);
-	snprintf(c.realm, sizeof(c.realm), "%s", realm);
-	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
-		if (!(mask & (1u << h)))
-			continue;
-		cr_assert_eq(ushd_ha1(h, user, realm, pass, c.ha1[h]), 0);
-		c.have |= (uint8_t)(1u << h);
-	}
-	return c;
 }
 
 Test(htdigest, put_ha1_add_replace)

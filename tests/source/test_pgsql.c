@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
 
+#include "source_test.h"
 #include "ushd_source.h"
 
 /* Kamailio 5.x auth_db for PostgreSQL (utils/kamctl/postgres), table name a parameter. */
@@ -115,21 +116,7 @@ load(void)
 static const struct ushd_cred *
 find(const char *user, const char *realm)
 {
-	for (size_t i = 0; i < set.n; i++)
-		if (strcmp(set.v[i].user, user) == 0 && strcmp(set.v[i].realm, realm) == 0)
-			return &set.v[i];
-	cr_assert_fail("%s@%s not loaded", user, realm);
-	return NULL;
-}
-
-static void
-expect_ha1(const struct ushd_cred *c, enum ush_hash h, const char *pass)
-{
-	uint8_t want[32];
-
-	cr_assert(c->have & (1u << h), "%s: no hash %d", c->user, h);
-	cr_assert_eq(ushd_ha1(h, c->user, c->realm, pass, want), 0);
-	cr_assert_arr_eq(c->ha1[h], want, ush_hash_len(h), "%s hash %d", c->user, h);
+	return cred_loaded(&set, user, realm);
 }
 
 Test(pgsql, kamailio_rows)
@@ -338,23 +325,6 @@ Test(pgsql, failed_insert_rolls_back)
 }
 
 /* ---- HA1 writes (users import): no password known ---- */
-
-static struct ushd_cred
-cred_of(const char *user, const char *realm, unsigned int mask, const char *pass)
-{
-	struct ushd_cred c;
-
-	memset(&c, 0, sizeof(c));
-	snprintf(c.user, sizeof(c.user), "%s", user);
-	snprintf(c.realm, sizeof(c.realm), "%s", realm);
-	for (unsigned int h = 0; h < USH_HASH_COUNT; h++) {
-		if (!(mask & (1u << h)))
-			continue;
-		cr_assert_eq(ushd_ha1(h, user, realm, pass, c.ha1[h]), 0);
-		c.have |= (uint8_t)(1u << h);
-	}
-	return c;
-}
 
 Test(pgsql, put_ha1)
 {
