@@ -175,50 +175,173 @@ fp_finish(struct siphash13 *s, const struct ush_nc_fp_in *r, size_t done)
 	} while (0)
 
 /*
- * Eight SipHash-1-3 chains, one per 64-bit lane, over the whole words of the eight messages'
- * common length (a gather loads word `off` of each message); each lane's state then goes
- * back to the scalar code for its own tail, the peer and the finalisation. Lane for lane it
- * is the same computation as siphash_block() on each message.
+ * w[j] = word j (bytes 8j .. 8j + 7) of each of the eight rows, lane k from row[k]: an 8 x 8
+ * transposition of 64-bit words in three rounds of two-source shuffles. It replaces eight
+ * gathers, which were the fingerprint's limit.
+ */
+__attribute__((target("avx512f"))) static inline void
+fp_transpose8(const uint8_t *const row[8], __m512i w[8])
+{
+	const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+	const __m512i hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+	__m512i r[8], t[8], u[8];
+
+	/* The unroll pragmas keep the arrays in registers at -O2. */
+#pragma GCC unroll 8
+	for (unsigned int k = 0; k < 8; k++)
+		r[k] = _mm512_loadu_si512(row[k]);
+	/* t[2i]: words 0, 2, 4, 6 of rows 2i and 2i + 1, interleaved; t[2i + 1]: words 1, 3, 5, 7 */
+#pragma GCC unroll 4
+	for (unsigned int i = 0; i < 4; i++) {
+		t[2 * i] = _mm512_unpacklo_epi64(r[2 * i], r[2 * i + 1]);
+		t[2 * i + 1] = _mm512_unpackhi_epi64(r[2 * i], r[2 * i + 1]);
+	}
+	/* u[j] (rows 0-3) and u[4 + j] (rows 4-7): word j in the low 256 bits, word j + 4 in the
+	 * high ones */
+#pragma GCC unroll 2
+	for (unsigned int h = 0; h < 2; h++) {
+		const __m512i *tt = t + 4 * h;
+		__m512i *uu = u + 4 * h;
+
+		uu[0] = _mm512_permutex2var_epi64(tt[0], lo, tt[2]);
+		uu[2] = _mm512_permutex2var_epi64(tt[0], hi, tt[2]);
+		uu[1] = _mm512_permutex2var_epi64(tt[1], lo, tt[3]);
+		uu[3] = _mm512_permutex2var_epi64(tt[1], hi, tt[3]);
+	}
+#pragma GCC unroll 4
+	for (unsigned int j = 0; j < 4; j++) {
+		w[j] = _mm512_shuffle_i64x2(u[j], u[j + 4], 0x44);
+		w[j + 4] = _mm512_shuffle_i64x2(u[j], u[j + 4], 0xEE);
+	}
+}
+
+/*
+ * What request r still has to absorb once its first `common` bytes are in: the rest of the
+ * message, the peer, the peer's length, then the final block (its length byte at the top).
+ * Written to buf as SipHash words; returns their count, or 0 when they do not fit in 64
+ * bytes (that lane is then finished by the scalar code).
+ */
+static unsigned int
+fp_tail_words(const struct ush_nc_fp_in *r, size_t common, uint8_t buf[64])
+{
+	size_t rest = r->len - common;
+	size_t n = rest + r->peer_len + 1;
+
+	if (n > 63)
+		return 0;
+	memset(buf, 0, 64);
+	memcpy(buf, (const uint8_t *)r->msg + common, rest);
+	memcpy(buf + rest, r->peer, r->peer_len);
+	buf[rest + r->peer_len] = r->peer_len;
+	/* siphash_final(): the last, partial word carries the total length mod 256 */
+	buf[n / 8 * 8 + 7] = (uint8_t)(r->len + r->peer_len + 1);
+	return (unsigned int)(n / 8 + 1);
+}
+
+/*
+ * Eight SipHash-1-3 chains, one per 64-bit lane: the whole words of the eight messages'
+ * common length 64 bytes at a time (transposed loads), the last few common words by gather,
+ * then each lane's own tail (fp_tail_words) under a mask of the lanes that still have words,
+ * and the finalisation. A lane whose tail is too long leaves the vector with its state after
+ * the common part and is finished by the scalar code. Lane for lane it is the same
+ * computation as ush_nc_fingerprint() on each request.
  */
 __attribute__((target("avx512f"))) static void
 fp_x8(const struct ush_nc_table *t, const struct ush_nc_fp_in *in, uint32_t *out)
 {
 	const uint8_t *base = in[0].msg;
-	alignas(64) uint64_t lane[4][8];
-	size_t common = in[0].len;
-	__m512i v0, v1, v2, v3, idx;
+	const uint8_t *row[8];
+	alignas(64) uint8_t tail[8][64];
+	alignas(64) uint64_t lane[4][8], fin[8];
+	unsigned int nw[8], most = 0;
+	size_t common = in[0].len, off;
+	__m512i v0, v1, v2, v3, idx, nwv;
+	__mmask8 scalar = 0;
 
 	for (unsigned int k = 1; k < 8; k++)
 		if (in[k].len < common)
 			common = in[k].len;
 	common &= ~(size_t)7;
+	v0 = _mm512_set1_epi64((long long)(t->k0 ^ 0x736f6d6570736575ull));
+	v1 = _mm512_set1_epi64((long long)(t->k1 ^ 0x646f72616e646f6dull));
+	v2 = _mm512_set1_epi64((long long)(t->k0 ^ 0x6c7967656e657261ull));
+	v3 = _mm512_set1_epi64((long long)(t->k1 ^ 0x7465646279746573ull));
+	for (off = 0; off + 64 <= common; off += 64) {
+		__m512i w[8];
+
+		for (unsigned int k = 0; k < 8; k++)
+			row[k] = (const uint8_t *)in[k].msg + off;
+		fp_transpose8(row, w);
+#pragma GCC unroll 8
+		for (unsigned int j = 0; j < 8; j++) {
+			v3 = _mm512_xor_si512(v3, w[j]);
+			FP_ROUND8(v0, v1, v2, v3);
+			v0 = _mm512_xor_si512(v0, w[j]);
+		}
+	}
 	idx = _mm512_set_epi64(
 		(const uint8_t *)in[7].msg - base, (const uint8_t *)in[6].msg - base,
 		(const uint8_t *)in[5].msg - base, (const uint8_t *)in[4].msg - base,
 		(const uint8_t *)in[3].msg - base, (const uint8_t *)in[2].msg - base,
 		(const uint8_t *)in[1].msg - base, 0);
-	v0 = _mm512_set1_epi64((long long)(t->k0 ^ 0x736f6d6570736575ull));
-	v1 = _mm512_set1_epi64((long long)(t->k1 ^ 0x646f72616e646f6dull));
-	v2 = _mm512_set1_epi64((long long)(t->k0 ^ 0x6c7967656e657261ull));
-	v3 = _mm512_set1_epi64((long long)(t->k1 ^ 0x7465646279746573ull));
-	for (size_t off = 0; off < common; off += 8) {
+	for (; off < common; off += 8) {
 		__m512i m = _mm512_i64gather_epi64(idx, base + off, 1);
 
 		v3 = _mm512_xor_si512(v3, m);
 		FP_ROUND8(v0, v1, v2, v3);
 		v0 = _mm512_xor_si512(v0, m);
 	}
-	_mm512_store_si512(lane[0], v0);
-	_mm512_store_si512(lane[1], v1);
-	_mm512_store_si512(lane[2], v2);
-	_mm512_store_si512(lane[3], v3);
-	for (unsigned int k = 0; k < 8; k++) {
-		struct siphash13 s = {
-			.v0 = lane[0][k], .v1 = lane[1][k], .v2 = lane[2][k], .v3 = lane[3][k],
-			.len = common,
-		};
 
-		out[k] = fp_finish(&s, &in[k], common);
+	for (unsigned int k = 0; k < 8; k++) {
+		nw[k] = fp_tail_words(&in[k], common, tail[k]);
+		if (nw[k] == 0)
+			scalar |= (__mmask8)(1u << k);
+		if (nw[k] > most)
+			most = nw[k];
+		row[k] = tail[k];
+	}
+	if (scalar != 0) {
+		_mm512_store_si512(lane[0], v0);
+		_mm512_store_si512(lane[1], v1);
+		_mm512_store_si512(lane[2], v2);
+		_mm512_store_si512(lane[3], v3);
+	}
+	if (scalar != 0xff) {
+		__m512i w[8];
+
+		fp_transpose8(row, w);
+		nwv = _mm512_set_epi64(nw[7], nw[6], nw[5], nw[4], nw[3], nw[2], nw[1], nw[0]);
+		for (unsigned int j = 0; j < most; j++) {
+			/* lanes with a word j take the step, the others keep their state */
+			__mmask8 go = _mm512_cmpgt_epu64_mask(nwv, _mm512_set1_epi64(j));
+			__m512i a0 = v0, a1 = v1, a2 = v2, a3 = _mm512_xor_si512(v3, w[j]);
+
+			FP_ROUND8(a0, a1, a2, a3);
+			a0 = _mm512_xor_si512(a0, w[j]);
+			v0 = _mm512_mask_mov_epi64(v0, go, a0);
+			v1 = _mm512_mask_mov_epi64(v1, go, a1);
+			v2 = _mm512_mask_mov_epi64(v2, go, a2);
+			v3 = _mm512_mask_mov_epi64(v3, go, a3);
+		}
+		v2 = _mm512_xor_si512(v2, _mm512_set1_epi64(0xff));
+		FP_ROUND8(v0, v1, v2, v3);
+		FP_ROUND8(v0, v1, v2, v3);
+		FP_ROUND8(v0, v1, v2, v3);
+		v0 = _mm512_xor_si512(_mm512_xor_si512(v0, v1), _mm512_xor_si512(v2, v3));
+		_mm512_store_si512(fin, _mm512_srli_epi64(v0, 32));
+		for (unsigned int k = 0; k < 8; k++)
+			if (!(scalar & (1u << k)))
+				out[k] = (uint32_t)fin[k];
+	}
+	for (unsigned int k = 0; k < 8; k++) {
+		if (scalar & (1u << k)) {
+			struct siphash13 s = {
+				.v0 = lane[0][k], .v1 = lane[1][k], .v2 = lane[2][k],
+				.v3 = lane[3][k], .len = common,
+			};
+
+			out[k] = fp_finish(&s, &in[k], common);
+		}
 	}
 }
 #endif

@@ -394,6 +394,45 @@ Test(nc, fingerprint_burst_equals_one_by_one)
 	}
 }
 
+/* The vector form's own paths at random: groups of near-equal lengths (their tails finish in
+ * the vector, under masks), lengths far apart (tails too long: finished in scalar code), both
+ * peer lengths, and every length mod 64 (transposed blocks, gathered words, tail words). */
+Test(nc, fingerprint_burst_random_groups)
+{
+	struct ush_nc_table *t = table(8);
+	static uint8_t buf[32][1600];
+	static const uint8_t peer4[7] = {2, 203, 0, 113, 9, 0x13, 0xc4};
+	static const uint8_t peer6[19] = {10, 0x20, 0x01, 0x0d, 0xb8, [15] = 7, 1, 0x13, 0xc4};
+	struct ush_nc_fp_in in[32];
+	uint32_t out[32];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (unsigned int i = 0; i < 32; i++)
+		for (unsigned int j = 0; j < sizeof(buf[i]); j++)
+			buf[i][j] = (uint8_t)(i * 37 + j * 11 + (j >> 5));
+	for (unsigned int round = 0; round < 2000; round++) {
+		size_t base;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		base = (size_t)(x >> 33) % 1400;
+		for (unsigned int i = 0; i < 32; i++) {
+			size_t spread = round % 3 == 0 ? 200 : 16;
+			bool v6;
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			v6 = (x >> 20) & 1;
+			in[i] = (struct ush_nc_fp_in){buf[i], base + (size_t)(x >> 40) % spread,
+						      v6 ? peer6 : peer4, v6 ? 19 : 7};
+		}
+		ush_nc_fingerprint_burst(t, in, 32, out);
+		for (unsigned int i = 0; i < 32; i++)
+			cr_assert_eq(out[i],
+				     ush_nc_fingerprint(t, in[i].msg, in[i].len, in[i].peer,
+							in[i].peer_len),
+				     "round %u, request %u (len %zu)", round, i, in[i].len);
+	}
+}
+
 Test(nc, exact_retransmission_inside_the_window_only)
 {
 	struct ush_nc_table *t = table(8);
