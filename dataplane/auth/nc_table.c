@@ -238,59 +238,69 @@ fp_tail_words(const struct ush_nc_fp_in *r, size_t common, uint8_t buf[64])
 	return (unsigned int)(n / 8 + 1);
 }
 
+/* Eight SipHash-1-3 states, one per 64-bit lane. */
+struct fp_lanes {
+	__m512i v0, v1, v2, v3;
+};
+
+__attribute__((target("avx512f"), always_inline)) static inline void
+fp_init(const struct ush_nc_table *t, struct fp_lanes *s)
+{
+	s->v0 = _mm512_set1_epi64((long long)(t->k0 ^ 0x736f6d6570736575ull));
+	s->v1 = _mm512_set1_epi64((long long)(t->k1 ^ 0x646f72616e646f6dull));
+	s->v2 = _mm512_set1_epi64((long long)(t->k0 ^ 0x6c7967656e657261ull));
+	s->v3 = _mm512_set1_epi64((long long)(t->k1 ^ 0x7465646279746573ull));
+}
+
+/* siphash_block() in every lane */
+__attribute__((target("avx512f"), always_inline)) static inline void
+fp_block(struct fp_lanes *s, __m512i m)
+{
+	s->v3 = _mm512_xor_si512(s->v3, m);
+	FP_ROUND8(s->v0, s->v1, s->v2, s->v3);
+	s->v0 = _mm512_xor_si512(s->v0, m);
+}
+
+__attribute__((target("avx512f"), always_inline)) static inline void
+fp_rows(const struct ush_nc_fp_in *in, size_t off, const uint8_t *row[8])
+{
+	for (unsigned int k = 0; k < 8; k++)
+		row[k] = (const uint8_t *)in[k].msg + off;
+}
+
 /*
- * Eight SipHash-1-3 chains, one per 64-bit lane: the whole words of the eight messages'
- * common length 64 bytes at a time (transposed loads), the last few common words by gather,
- * then each lane's own tail (fp_tail_words) under a mask of the lanes that still have words,
- * and the finalisation. A lane whose tail is too long leaves the vector with its state after
- * the common part and is finished by the scalar code. Lane for lane it is the same
- * computation as ush_nc_fingerprint() on each request.
+ * The lanes' words from off up to their common length (a multiple of 8) and on to the end:
+ * 64 bytes at a time by transposed loads, the last few common words by gather, then each
+ * lane's own tail (fp_tail_words) under a mask of the lanes that still have words, and the
+ * finalisation. A lane whose tail is too long leaves the vector with its state after the
+ * common part and is finished by the scalar code.
  */
 __attribute__((target("avx512f"))) static void
-fp_x8(const struct ush_nc_table *t, const struct ush_nc_fp_in *in, uint32_t *out)
+fp_finish_x8(struct fp_lanes *s, const struct ush_nc_fp_in *in, size_t off, size_t common,
+	     uint32_t *out)
 {
 	const uint8_t *base = in[0].msg;
 	const uint8_t *row[8];
 	alignas(64) uint8_t tail[8][64];
 	alignas(64) uint64_t lane[4][8], fin[8];
 	unsigned int nw[8], most = 0;
-	size_t common = in[0].len, off;
-	__m512i v0, v1, v2, v3, idx, nwv;
+	__m512i w[8], idx;
 	__mmask8 scalar = 0;
 
-	for (unsigned int k = 1; k < 8; k++)
-		if (in[k].len < common)
-			common = in[k].len;
-	common &= ~(size_t)7;
-	v0 = _mm512_set1_epi64((long long)(t->k0 ^ 0x736f6d6570736575ull));
-	v1 = _mm512_set1_epi64((long long)(t->k1 ^ 0x646f72616e646f6dull));
-	v2 = _mm512_set1_epi64((long long)(t->k0 ^ 0x6c7967656e657261ull));
-	v3 = _mm512_set1_epi64((long long)(t->k1 ^ 0x7465646279746573ull));
-	for (off = 0; off + 64 <= common; off += 64) {
-		__m512i w[8];
-
-		for (unsigned int k = 0; k < 8; k++)
-			row[k] = (const uint8_t *)in[k].msg + off;
+	for (; off + 64 <= common; off += 64) {
+		fp_rows(in, off, row);
 		fp_transpose8(row, w);
 #pragma GCC unroll 8
-		for (unsigned int j = 0; j < 8; j++) {
-			v3 = _mm512_xor_si512(v3, w[j]);
-			FP_ROUND8(v0, v1, v2, v3);
-			v0 = _mm512_xor_si512(v0, w[j]);
-		}
+		for (unsigned int j = 0; j < 8; j++)
+			fp_block(s, w[j]);
 	}
 	idx = _mm512_set_epi64(
 		(const uint8_t *)in[7].msg - base, (const uint8_t *)in[6].msg - base,
 		(const uint8_t *)in[5].msg - base, (const uint8_t *)in[4].msg - base,
 		(const uint8_t *)in[3].msg - base, (const uint8_t *)in[2].msg - base,
 		(const uint8_t *)in[1].msg - base, 0);
-	for (; off < common; off += 8) {
-		__m512i m = _mm512_i64gather_epi64(idx, base + off, 1);
-
-		v3 = _mm512_xor_si512(v3, m);
-		FP_ROUND8(v0, v1, v2, v3);
-		v0 = _mm512_xor_si512(v0, m);
-	}
+	for (; off < common; off += 8)
+		fp_block(s, _mm512_i64gather_epi64(idx, base + off, 1));
 
 	for (unsigned int k = 0; k < 8; k++) {
 		nw[k] = fp_tail_words(&in[k], common, tail[k]);
@@ -301,48 +311,100 @@ fp_x8(const struct ush_nc_table *t, const struct ush_nc_fp_in *in, uint32_t *out
 		row[k] = tail[k];
 	}
 	if (scalar != 0) {
-		_mm512_store_si512(lane[0], v0);
-		_mm512_store_si512(lane[1], v1);
-		_mm512_store_si512(lane[2], v2);
-		_mm512_store_si512(lane[3], v3);
+		_mm512_store_si512(lane[0], s->v0);
+		_mm512_store_si512(lane[1], s->v1);
+		_mm512_store_si512(lane[2], s->v2);
+		_mm512_store_si512(lane[3], s->v3);
 	}
 	if (scalar != 0xff) {
-		__m512i w[8];
+		__m512i nwv = _mm512_set_epi64(nw[7], nw[6], nw[5], nw[4], nw[3], nw[2], nw[1], nw[0]);
+		__m512i h;
 
 		fp_transpose8(row, w);
-		nwv = _mm512_set_epi64(nw[7], nw[6], nw[5], nw[4], nw[3], nw[2], nw[1], nw[0]);
 		for (unsigned int j = 0; j < most; j++) {
 			/* lanes with a word j take the step, the others keep their state */
 			__mmask8 go = _mm512_cmpgt_epu64_mask(nwv, _mm512_set1_epi64(j));
-			__m512i a0 = v0, a1 = v1, a2 = v2, a3 = _mm512_xor_si512(v3, w[j]);
+			struct fp_lanes a = *s;
 
-			FP_ROUND8(a0, a1, a2, a3);
-			a0 = _mm512_xor_si512(a0, w[j]);
-			v0 = _mm512_mask_mov_epi64(v0, go, a0);
-			v1 = _mm512_mask_mov_epi64(v1, go, a1);
-			v2 = _mm512_mask_mov_epi64(v2, go, a2);
-			v3 = _mm512_mask_mov_epi64(v3, go, a3);
+			fp_block(&a, w[j]);
+			s->v0 = _mm512_mask_mov_epi64(s->v0, go, a.v0);
+			s->v1 = _mm512_mask_mov_epi64(s->v1, go, a.v1);
+			s->v2 = _mm512_mask_mov_epi64(s->v2, go, a.v2);
+			s->v3 = _mm512_mask_mov_epi64(s->v3, go, a.v3);
 		}
-		v2 = _mm512_xor_si512(v2, _mm512_set1_epi64(0xff));
-		FP_ROUND8(v0, v1, v2, v3);
-		FP_ROUND8(v0, v1, v2, v3);
-		FP_ROUND8(v0, v1, v2, v3);
-		v0 = _mm512_xor_si512(_mm512_xor_si512(v0, v1), _mm512_xor_si512(v2, v3));
-		_mm512_store_si512(fin, _mm512_srli_epi64(v0, 32));
+		s->v2 = _mm512_xor_si512(s->v2, _mm512_set1_epi64(0xff));
+		FP_ROUND8(s->v0, s->v1, s->v2, s->v3);
+		FP_ROUND8(s->v0, s->v1, s->v2, s->v3);
+		FP_ROUND8(s->v0, s->v1, s->v2, s->v3);
+		h = _mm512_xor_si512(_mm512_xor_si512(s->v0, s->v1), _mm512_xor_si512(s->v2, s->v3));
+		_mm512_store_si512(fin, _mm512_srli_epi64(h, 32));
 		for (unsigned int k = 0; k < 8; k++)
 			if (!(scalar & (1u << k)))
 				out[k] = (uint32_t)fin[k];
 	}
 	for (unsigned int k = 0; k < 8; k++) {
 		if (scalar & (1u << k)) {
-			struct siphash13 s = {
+			struct siphash13 sc = {
 				.v0 = lane[0][k], .v1 = lane[1][k], .v2 = lane[2][k],
 				.v3 = lane[3][k], .len = common,
 			};
 
-			out[k] = fp_finish(&s, &in[k], common);
+			out[k] = fp_finish(&sc, &in[k], common);
 		}
 	}
+}
+
+/* The shortest of n lengths, rounded down to a whole word */
+static size_t
+fp_common(const struct ush_nc_fp_in *in, unsigned int n)
+{
+	size_t common = in[0].len;
+
+	for (unsigned int k = 1; k < n; k++)
+		if (in[k].len < common)
+			common = in[k].len;
+	return common & ~(size_t)7;
+}
+
+/*
+ * Sixteen requests: two groups of eight lanes whose rounds are interleaved over the bytes
+ * all sixteen have, so that one group's round hides the latency of the other's (a SipHash
+ * round is a chain of dependent operations). Each group then finishes on its own.
+ */
+__attribute__((target("avx512f"))) static void
+fp_x16(const struct ush_nc_table *t, const struct ush_nc_fp_in *in, uint32_t *out)
+{
+	size_t both = fp_common(in, 16), off;
+	struct fp_lanes a, b;
+
+	fp_init(t, &a);
+	fp_init(t, &b);
+	for (off = 0; off + 64 <= both; off += 64) {
+		const uint8_t *row[8];
+		__m512i wa[8], wb[8];
+
+		fp_rows(in, off, row);
+		fp_transpose8(row, wa);
+		fp_rows(in + 8, off, row);
+		fp_transpose8(row, wb);
+#pragma GCC unroll 8
+		for (unsigned int j = 0; j < 8; j++) {
+			fp_block(&a, wa[j]);
+			fp_block(&b, wb[j]);
+		}
+	}
+	fp_finish_x8(&a, in, off, fp_common(in, 8), out);
+	fp_finish_x8(&b, in + 8, off, fp_common(in + 8, 8), out + 8);
+}
+
+/* Lane for lane the same computation as ush_nc_fingerprint() on each of eight requests. */
+__attribute__((target("avx512f"))) static void
+fp_x8(const struct ush_nc_table *t, const struct ush_nc_fp_in *in, uint32_t *out)
+{
+	struct fp_lanes s;
+
+	fp_init(t, &s);
+	fp_finish_x8(&s, in, 0, fp_common(in, 8), out);
 }
 #endif
 
@@ -353,9 +415,12 @@ ush_nc_fingerprint_burst(const struct ush_nc_table *t, const struct ush_nc_fp_in
 	unsigned int i = 0;
 
 #if defined(__x86_64__)
-	if (n >= 8 && __builtin_cpu_supports("avx512f"))
+	if (n >= 8 && __builtin_cpu_supports("avx512f")) {
+		for (; i + 16 <= n; i += 16)
+			fp_x16(t, &in[i], &out[i]);
 		for (; i + 8 <= n; i += 8)
 			fp_x8(t, &in[i], &out[i]);
+	}
 #endif
 	for (; i < n; i++)
 		out[i] = ush_nc_fingerprint(t, in[i].msg, in[i].len, in[i].peer, in[i].peer_len);
