@@ -177,10 +177,11 @@ fp_finish(struct siphash13 *s, const struct ush_nc_fp_in *r, size_t done)
 /*
  * w[j] = word j (bytes 8j .. 8j + 7) of each of the eight rows, lane k from row[k]: an 8 x 8
  * transposition of 64-bit words in three rounds of two-source shuffles. It replaces eight
- * gathers, which were the fingerprint's limit.
+ * gathers, which were the fingerprint's limit. With `words`, row k has only the words of
+ * words[k] (a masked load: nothing past them is read, the rest reads as zero).
  */
-__attribute__((target("avx512f"))) static inline void
-fp_transpose8(const uint8_t *const row[8], __m512i w[8])
+__attribute__((target("avx512f"), always_inline)) static inline void
+fp_transpose8(const uint8_t *const row[8], const __mmask8 *words, __m512i w[8])
 {
 	const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
 	const __m512i hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
@@ -189,7 +190,8 @@ fp_transpose8(const uint8_t *const row[8], __m512i w[8])
 	/* The unroll pragmas keep the arrays in registers at -O2. */
 #pragma GCC unroll 8
 	for (unsigned int k = 0; k < 8; k++)
-		r[k] = _mm512_loadu_si512(row[k]);
+		r[k] = words == NULL ? _mm512_loadu_si512(row[k])
+				     : _mm512_maskz_loadu_epi64(words[k], row[k]);
 	/* t[2i]: words 0, 2, 4, 6 of rows 2i and 2i + 1, interleaved; t[2i + 1]: words 1, 3, 5, 7 */
 #pragma GCC unroll 4
 	for (unsigned int i = 0; i < 4; i++) {
@@ -213,29 +215,6 @@ fp_transpose8(const uint8_t *const row[8], __m512i w[8])
 		w[j] = _mm512_shuffle_i64x2(u[j], u[j + 4], 0x44);
 		w[j + 4] = _mm512_shuffle_i64x2(u[j], u[j + 4], 0xEE);
 	}
-}
-
-/*
- * What request r still has to absorb once its first `common` bytes are in: the rest of the
- * message, the peer, the peer's length, then the final block (its length byte at the top).
- * Written to buf as SipHash words; returns their count, or 0 when they do not fit in 64
- * bytes (that lane is then finished by the scalar code).
- */
-static unsigned int
-fp_tail_words(const struct ush_nc_fp_in *r, size_t common, uint8_t buf[64])
-{
-	size_t rest = r->len - common;
-	size_t n = rest + r->peer_len + 1;
-
-	if (n > 63)
-		return 0;
-	memset(buf, 0, 64);
-	memcpy(buf, (const uint8_t *)r->msg + common, rest);
-	memcpy(buf + rest, r->peer, r->peer_len);
-	buf[rest + r->peer_len] = r->peer_len;
-	/* siphash_final(): the last, partial word carries the total length mod 256 */
-	buf[n / 8 * 8 + 7] = (uint8_t)(r->len + r->peer_len + 1);
-	return (unsigned int)(n / 8 + 1);
 }
 
 /* Eight SipHash-1-3 states, one per 64-bit lane. */
@@ -269,41 +248,97 @@ fp_rows(const struct ush_nc_fp_in *in, size_t off, const uint8_t *row[8])
 }
 
 /*
- * The lanes' words from off up to their common length (a multiple of 8) and on to the end:
- * 64 bytes at a time by transposed loads, the last few common words by gather, then each
- * lane's own tail (fp_tail_words) under a mask of the lanes that still have words, and the
- * finalisation. A lane whose tail is too long leaves the vector with its state after the
- * common part and is finished by the scalar code.
+ * What request r still has to absorb from byte `from` on (fewer than 8 bytes of the message
+ * are left): the rest of the message, the peer, the peer's length, then the final block (its
+ * length byte at the top). Written to buf as SipHash words; returns their count, or 0 when
+ * they do not fit in 64 bytes (a peer longer than any address: the scalar code finishes).
+ */
+static unsigned int
+fp_tail_words(const struct ush_nc_fp_in *r, size_t from, uint8_t buf[64])
+{
+	size_t rest = r->len - from;
+	size_t n = rest + r->peer_len + 1;
+
+	if (n > 63)
+		return 0;
+	memset(buf, 0, 64);
+	memcpy(buf, (const uint8_t *)r->msg + from, rest);
+	memcpy(buf + rest, r->peer, r->peer_len);
+	buf[rest + r->peer_len] = r->peer_len;
+	/* siphash_final(): the last, partial word carries the total length mod 256 */
+	buf[n / 8 * 8 + 7] = (uint8_t)(r->len + r->peer_len + 1);
+	return (unsigned int)(n / 8 + 1);
+}
+
+/* fp_block() in the lanes of `go`; the others keep their state */
+__attribute__((target("avx512f"), always_inline)) static inline void
+fp_block_mask(struct fp_lanes *s, __m512i m, __mmask8 go)
+{
+	struct fp_lanes a = *s;
+
+	fp_block(&a, m);
+	s->v0 = _mm512_mask_mov_epi64(s->v0, go, a.v0);
+	s->v1 = _mm512_mask_mov_epi64(s->v1, go, a.v1);
+	s->v2 = _mm512_mask_mov_epi64(s->v2, go, a.v2);
+	s->v3 = _mm512_mask_mov_epi64(s->v3, go, a.v3);
+}
+
+/*
+ * The lanes' words from off on to the end, then the finalisation:
+ *  1. up to the eight messages' common length: 64 bytes at a time by transposed loads;
+ *  2. each message's own remaining whole words, 64 bytes at a time by masked loads and the
+ *     same transposition (lanes whose message has a word there take the step);
+ *  3. each lane's tail (fp_tail_words) by one transposition, under the same kind of mask;
+ *  4. the finalisation rounds in all lanes.
  */
 __attribute__((target("avx512f"))) static void
 fp_finish_x8(struct fp_lanes *s, const struct ush_nc_fp_in *in, size_t off, size_t common,
 	     uint32_t *out)
 {
-	const uint8_t *base = in[0].msg;
 	const uint8_t *row[8];
 	alignas(64) uint8_t tail[8][64];
 	alignas(64) uint64_t lane[4][8], fin[8];
-	unsigned int nw[8], most = 0;
-	__m512i w[8], idx;
+	size_t from[8], most = 0;
+	__m512i w[8], left;
 	__mmask8 scalar = 0;
+	unsigned int nw[8];
 
 	for (; off + 64 <= common; off += 64) {
 		fp_rows(in, off, row);
-		fp_transpose8(row, w);
+		fp_transpose8(row, NULL, w);
 #pragma GCC unroll 8
 		for (unsigned int j = 0; j < 8; j++)
 			fp_block(s, w[j]);
 	}
-	idx = _mm512_set_epi64(
-		(const uint8_t *)in[7].msg - base, (const uint8_t *)in[6].msg - base,
-		(const uint8_t *)in[5].msg - base, (const uint8_t *)in[4].msg - base,
-		(const uint8_t *)in[3].msg - base, (const uint8_t *)in[2].msg - base,
-		(const uint8_t *)in[1].msg - base, 0);
-	for (; off < common; off += 8)
-		fp_block(s, _mm512_i64gather_epi64(idx, base + off, 1));
-
+	/* Every message's remaining whole words, from[k] the end of lane k's */
 	for (unsigned int k = 0; k < 8; k++) {
-		nw[k] = fp_tail_words(&in[k], common, tail[k]);
+		from[k] = in[k].len & ~(size_t)7;
+		if (from[k] - off > most)
+			most = from[k] - off;
+	}
+	left = _mm512_set_epi64((long long)(from[7] - off), (long long)(from[6] - off),
+				(long long)(from[5] - off), (long long)(from[4] - off),
+				(long long)(from[3] - off), (long long)(from[2] - off),
+				(long long)(from[1] - off), (long long)(from[0] - off));
+	for (size_t o = 0; o < most; o += 64) {
+		__mmask8 words[8];
+
+		for (unsigned int k = 0; k < 8; k++) {
+			size_t have = from[k] - off > o ? (from[k] - off - o) / 8 : 0;
+
+			words[k] = have >= 8 ? 0xff : (__mmask8)((1u << have) - 1);
+			row[k] = (const uint8_t *)in[k].msg + (have > 0 ? off + o : 0);
+		}
+		fp_transpose8(row, words, w);
+		for (unsigned int j = 0; j < 8 && o + 8 * j < most; j++)
+			fp_block_mask(s, w[j],
+				      _mm512_cmpgt_epu64_mask(left, _mm512_set1_epi64(
+									    (long long)(o + 8 * j))));
+	}
+
+	most = 0;
+	for (unsigned int k = 0; k < 8; k++) {
+		nw[k] = fp_tail_words(&in[k], from[k], tail[k]);
 		if (nw[k] == 0)
 			scalar |= (__mmask8)(1u << k);
 		if (nw[k] > most)
@@ -320,18 +355,9 @@ fp_finish_x8(struct fp_lanes *s, const struct ush_nc_fp_in *in, size_t off, size
 		__m512i nwv = _mm512_set_epi64(nw[7], nw[6], nw[5], nw[4], nw[3], nw[2], nw[1], nw[0]);
 		__m512i h;
 
-		fp_transpose8(row, w);
-		for (unsigned int j = 0; j < most; j++) {
-			/* lanes with a word j take the step, the others keep their state */
-			__mmask8 go = _mm512_cmpgt_epu64_mask(nwv, _mm512_set1_epi64(j));
-			struct fp_lanes a = *s;
-
-			fp_block(&a, w[j]);
-			s->v0 = _mm512_mask_mov_epi64(s->v0, go, a.v0);
-			s->v1 = _mm512_mask_mov_epi64(s->v1, go, a.v1);
-			s->v2 = _mm512_mask_mov_epi64(s->v2, go, a.v2);
-			s->v3 = _mm512_mask_mov_epi64(s->v3, go, a.v3);
-		}
+		fp_transpose8(row, NULL, w);
+		for (unsigned int j = 0; j < most; j++)
+			fp_block_mask(s, w[j], _mm512_cmpgt_epu64_mask(nwv, _mm512_set1_epi64(j)));
 		s->v2 = _mm512_xor_si512(s->v2, _mm512_set1_epi64(0xff));
 		FP_ROUND8(s->v0, s->v1, s->v2, s->v3);
 		FP_ROUND8(s->v0, s->v1, s->v2, s->v3);
@@ -346,10 +372,10 @@ fp_finish_x8(struct fp_lanes *s, const struct ush_nc_fp_in *in, size_t off, size
 		if (scalar & (1u << k)) {
 			struct siphash13 sc = {
 				.v0 = lane[0][k], .v1 = lane[1][k], .v2 = lane[2][k],
-				.v3 = lane[3][k], .len = common,
+				.v3 = lane[3][k], .len = from[k],
 			};
 
-			out[k] = fp_finish(&sc, &in[k], common);
+			out[k] = fp_finish(&sc, &in[k], from[k]);
 		}
 	}
 }
@@ -384,9 +410,9 @@ fp_x16(const struct ush_nc_table *t, const struct ush_nc_fp_in *in, uint32_t *ou
 		__m512i wa[8], wb[8];
 
 		fp_rows(in, off, row);
-		fp_transpose8(row, wa);
+		fp_transpose8(row, NULL, wa);
 		fp_rows(in + 8, off, row);
-		fp_transpose8(row, wb);
+		fp_transpose8(row, NULL, wb);
 #pragma GCC unroll 8
 		for (unsigned int j = 0; j < 8; j++) {
 			fp_block(&a, wa[j]);
