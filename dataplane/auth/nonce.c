@@ -48,26 +48,55 @@ b64url_encode(const uint8_t bin[USH_NONCE_BIN_LEN], char out[USH_NONCE_LEN])
 	}
 }
 
-/* 0 on success, -1 if a character is not base64url. */
+/* Value of a base64url character, or a value above 63 (all ones) for any other byte. */
+static inline uint32_t
+b64url_val(char c)
+{
+	return (uint32_t)ush_b64url_value[(uint8_t)c] - 1;
+}
+
+/*
+ * 0 on success, -1 if a character is not base64url. The four characters of a group are
+ * independent lookups, and validity is one OR over all values: no per-character branch or
+ * dependency chain, which the check path paid for on every nonce.
+ */
 static int
 b64url_decode(const char in[USH_NONCE_LEN], uint8_t bin[USH_NONCE_BIN_LEN])
 {
-	uint8_t bad = 0;
+	uint32_t all = 0;
 
 	for (unsigned int i = 0, o = 0; i < USH_NONCE_LEN; i += 4, o += 3) {
-		uint32_t v = 0;
+		uint32_t a = b64url_val(in[i]), b = b64url_val(in[i + 1]);
+		uint32_t c = b64url_val(in[i + 2]), d = b64url_val(in[i + 3]);
+		uint32_t v = a << 18 | b << 12 | c << 6 | d;
 
-		for (unsigned int k = 0; k < 4; k++) {
-			uint8_t t = ush_b64url_value[(uint8_t)in[i + k]];
-
-			bad |= t == 0;
-			v = v << 6 | ((t - 1u) & 63);
-		}
+		all |= a | b | c | d;
 		bin[o] = (uint8_t)(v >> 16);
 		bin[o + 1] = (uint8_t)(v >> 8);
 		bin[o + 2] = (uint8_t)v;
 	}
-	return bad ? -1 : 0;
+	return all > 63 ? -1 : 0;
+}
+
+/*
+ * Constant-time compare of a MAC with the tag computed for it: two word XORs, no early exit
+ * (the empty asm keeps the compiler from turning the OR into compare-and-branch).
+ */
+static inline bool
+mac_equal(const uint8_t *mac, const uint8_t *tag)
+{
+	static_assert(USH_NONCE_MAC_LEN == 12, "two words below");
+	uint64_t m0, t0;
+	uint32_t m1, t1;
+	uint64_t diff;
+
+	memcpy(&m0, mac, 8);
+	memcpy(&t0, tag, 8);
+	memcpy(&m1, mac + 8, 4);
+	memcpy(&t1, tag + 8, 4);
+	diff = (m0 ^ t0) | (m1 ^ t1);
+	__asm__("" : "+r"(diff));
+	return diff == 0;
 }
 
 int
@@ -188,7 +217,7 @@ check_mac(struct ush_digest_ctx *ctx, const struct ush_digest_hmac_key *hkey, ui
 	for (unsigned int j = 0; j < m; j++) {
 		unsigned int i = lane[j];
 
-		if (!ush_digest_equal(tag[i], bin[i] + NONCE_SIGNED_LEN, USH_NONCE_MAC_LEN))
+		if (!mac_equal(bin[i] + NONCE_SIGNED_LEN, tag[i]))
 			status[i] = USH_NONCE_INVALID;
 	}
 	return 0;

@@ -4,6 +4,7 @@
 
 /* Digest engine front: per-thread contexts, kernel dispatch, and the portable helpers. */
 
+#include <cpuid.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,19 @@ imb_supported(enum ush_digest_imb imb)
 	}
 }
 
+bool
+digest_sha_ni_supported(void)
+{
+	unsigned int a, b, c, d;
+
+	/* leaf 1 ECX: SSSE3 (pshufb) and SSE4.1 (blends); leaf 7 EBX bit 29: SHA */
+	if (!__get_cpuid(1, &a, &b, &c, &d) || (c & bit_SSSE3) == 0 || (c & bit_SSE4_1) == 0)
+		return false;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return (b & bit_SHA) != 0;
+}
+
 /* Value of an environment variable among names[0..count), or -1 if unset/empty, -2 if bad. */
 static int
 env_choice(const char *var, const char *const *names, int count, const char *alias0)
@@ -151,6 +165,7 @@ ush_digest_ctx_create(const struct ush_digest_conf *conf)
 	struct ush_digest_ctx *ctx;
 	enum ush_digest_kernel kernel;
 	enum ush_digest_imb imb;
+	bool hmac_ni;
 	size_t size;
 	int rc;
 
@@ -173,6 +188,14 @@ ush_digest_ctx_create(const struct ush_digest_conf *conf)
 		if (rc >= 0)
 			kernel = (enum ush_digest_kernel)rc;
 	}
+	/*
+	 * Short HMACs go to our SHA-NI kernel, unless the scalar kernel or a manager without
+	 * SHA-NI (AVX2, AVX-512) is asked for by name, in conf or environment: that keeps the
+	 * ipsec-mb path reachable, for tests and as a fallback. An SSE manager asked for still
+	 * gets the kernel: that manager means SHA-NI, which the kernel runs without the job
+	 * overhead (and the auth worker asks for it on its nonce ctx).
+	 */
+	hmac_ni = kernel != USH_DIGEST_KERNEL_SCALAR;
 	kernel = kernel_pick(kernel);
 	if (!ush_digest_kernel_supported(kernel)) {
 		errno = ENOTSUP;
@@ -189,6 +212,8 @@ ush_digest_ctx_create(const struct ush_digest_conf *conf)
 		if (rc > 0)
 			imb = (enum ush_digest_imb)rc;
 	}
+	hmac_ni = hmac_ni && imb != USH_DIGEST_IMB_AVX2 && imb != USH_DIGEST_IMB_AVX512 &&
+		  digest_sha_ni_supported();
 	if (imb == USH_DIGEST_IMB_DEFAULT)
 		imb = kernel == USH_DIGEST_KERNEL_AVX512 ? USH_DIGEST_IMB_AVX512
 		      : kernel == USH_DIGEST_KERNEL_AVX2 ? USH_DIGEST_IMB_AVX2
@@ -208,6 +233,7 @@ ush_digest_ctx_create(const struct ush_digest_conf *conf)
 	ctx->kernel = kernel;
 	ctx->imb = imb;
 	ctx->flags = conf->flags;
+	ctx->hmac_ni = hmac_ni;
 	ctx->ops = kernel == USH_DIGEST_KERNEL_AVX512 ? &digest_ops_avx512
 		   : kernel == USH_DIGEST_KERNEL_AVX2 ? &digest_ops_avx2
 						      : &digest_ops_scalar;
@@ -245,6 +271,12 @@ enum ush_digest_imb
 ush_digest_ctx_imb(const struct ush_digest_ctx *ctx)
 {
 	return ctx->imb;
+}
+
+bool
+ush_digest_ctx_hmac_ni(const struct ush_digest_ctx *ctx)
+{
+	return ctx->hmac_ni;
 }
 
 int

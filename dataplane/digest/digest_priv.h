@@ -19,6 +19,7 @@
 #define DIGEST_PRIV_H
 
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -96,6 +97,7 @@ struct ush_digest_ctx {
 	enum ush_digest_kernel kernel;
 	enum ush_digest_imb imb;
 	uint32_t flags;
+	bool hmac_ni; /* short HMAC-SHA-256 on sha256_ni.c instead of ipsec-mb */
 	int imb_error; /* sticky count of failed ipsec-mb jobs, for tests */
 	alignas(32) uint8_t dummy_ha1[USH_DIGEST_MAX_LEN];
 	/* SoA kernel state: MD5 4 x u32 x 64 lanes = SHA-512 8 x u64 x 16 lanes = 1 KiB. */
@@ -133,6 +135,20 @@ void mb_run_scalar(enum ush_hash hash, struct mb_job *jobs, unsigned int n);
 
 /* SHA-256 jobs through the ctx ipsec-mb manager (sha256_imb.c); 0 or -EIO. */
 int digest_sha256_jobs(struct ush_digest_ctx *ctx, struct mb_job *jobs, unsigned int n);
+
+/* Longest message whose HMAC-SHA-256 inner block is one block (64 - 1 - 8 bytes of room). */
+#define HMAC_NI_MSG_MAX 55
+
+/*
+ * HMAC-SHA-256 with SHA-NI (sha256_ni.c, built with -msha -msse4.1: call it only when
+ * digest_sha_ni_supported()) of the messages of 1..HMAC_NI_MSG_MAX bytes among msgs[0..n);
+ * longer ones are skipped, left to the caller. tag_len is 16 or 32.
+ */
+void digest_hmac_sha256_ni(const struct ush_digest_hmac_key *hkey,
+		const struct ush_digest_msg *msgs, unsigned int n, unsigned int tag_len);
+
+/* CPUID says SHA-NI, SSSE3 and SSE4.1 (digest.c; plain code, safe on any x86-64). */
+bool digest_sha_ni_supported(void);
 
 /* Padding geometry. */
 static inline unsigned int

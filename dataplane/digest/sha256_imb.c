@@ -2,7 +2,10 @@
  * Copyright(c) 2026 Usher authors
  */
 
-/* SHA-256 and HMAC-SHA-256 batches through the intel-ipsec-mb 1.3 job API. */
+/*
+ * SHA-256 and HMAC-SHA-256 batches through the intel-ipsec-mb 1.3 job API; short HMACs go to
+ * the SHA-NI kernel (sha256_ni.c) when the ctx has it.
+ */
 
 #include <errno.h>
 #include <stdint.h>
@@ -118,6 +121,9 @@ ush_digest_hmac_sha256_burst(struct ush_digest_ctx *ctx, const struct ush_digest
 {
 	IMB_MGR *mgr;
 	unsigned int failed = 0;
+	/* messages up to this long go to the SHA-NI kernel, the others to ipsec-mb */
+	uint32_t ni_max;
+	bool submitted = false;
 	IMB_JOB *job;
 
 	if (ctx == NULL || hkey == NULL || (msgs == NULL && n > 0) ||
@@ -127,8 +133,11 @@ ush_digest_hmac_sha256_burst(struct ush_digest_ctx *ctx, const struct ush_digest
 	for (unsigned int i = 0; i < n; i++)
 		if (msgs[i].len == 0 || msgs[i].data == NULL)
 			return -EINVAL;
+	ni_max = ctx->hmac_ni ? HMAC_NI_MSG_MAX : 0;
 	mgr = ctx->mgr;
 	for (unsigned int i = 0; i < n; i++) {
+		if (msgs[i].len <= ni_max)
+			continue;
 		job = IMB_GET_NEXT_JOB(mgr);
 		job_common(job, msgs[i].data, msgs[i].len, msgs[i].out, tag_len);
 		job->hash_alg = IMB_AUTH_HMAC_SHA_256;
@@ -136,8 +145,12 @@ ush_digest_hmac_sha256_burst(struct ush_digest_ctx *ctx, const struct ush_digest
 		job->u.HMAC._hashed_auth_key_xor_opad = hkey->opad_state;
 		for (job = IMB_SUBMIT_JOB(mgr); job != NULL; job = IMB_GET_COMPLETED_JOB(mgr))
 			failed += retire(job);
+		submitted = true;
 	}
-	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
-		failed += retire(job);
+	if (submitted)
+		while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
+			failed += retire(job);
+	if (ni_max > 0)
+		digest_hmac_sha256_ni(hkey, msgs, n, tag_len);
 	return failed == 0 ? (int)n : -EIO;
 }

@@ -160,6 +160,14 @@ ush_digest_ctx_kernel(const struct ush_digest_ctx *ctx);
 enum ush_digest_imb
 ush_digest_ctx_imb(const struct ush_digest_ctx *ctx);
 
+/**
+ * True if the context computes HMAC-SHA-256 of messages of at most 55 bytes with its own
+ * SHA-NI kernel rather than through ipsec-mb (see ush_digest_hmac_sha256_burst()).
+ * Threads: any.
+ */
+bool
+ush_digest_ctx_hmac_ni(const struct ush_digest_ctx *ctx);
+
 /** True if this CPU (and OS) can run the kernel; AUTO and SCALAR always can. Threads: any. */
 bool
 ush_digest_kernel_supported(enum ush_digest_kernel kernel);
@@ -282,9 +290,19 @@ ush_digest_hmac_key_init(struct ush_digest_ctx *ctx, const void *key, size_t key
 
 /**
  * Batch HMAC-SHA-256 under one key (nonce MACs): msgs[i].out gets tag_len bytes.
+ *
+ * Two paths, same tags. Messages of at most 55 bytes (one inner block: two compressions from
+ * the precomputed states) run on a SHA-NI kernel that interleaves independent messages,
+ * without ipsec-mb's job overhead; longer ones go through the ctx ipsec-mb manager. The
+ * kernel is used when CPUID reports SHA and SSE4.1 and the ctx was not created with the
+ * scalar kernel or the AVX2 / AVX-512 manager asked for by name (conf, or USH_DIGEST_KERNEL /
+ * USH_DIGEST_IMB): those keep every message on ipsec-mb, so that path stays testable. Asking
+ * for the SSE manager (ipsec-mb's SHA-NI one, as the auth worker's nonce ctx does) keeps the
+ * kernel. ush_digest_ctx_hmac_ni() tells which applies.
+ *
  * @param tag_len  16 (truncated, as IPsec does) or 32
  * @return n, -EINVAL for a bad argument (including an empty message, which ipsec-mb 1.3
- *         refuses; no tag is written then), -EIO on an ipsec-mb job error.
+ *         refuses, on either path; no tag is written then), -EIO on an ipsec-mb job error.
  * Threads: the ctx owner. No allocation.
  */
 int

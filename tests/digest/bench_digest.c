@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "ush_digest.h"
 #include "../bench/bench_common.h"
@@ -293,6 +294,78 @@ ver_free(struct ver *w)
 	EVP_MD_CTX_free(w->mdctx);
 }
 
+/* ---- HMAC-SHA-256 of nonce-sized messages (the nonce MAC) ---- */
+
+#define HMAC_MSG_LEN 12
+
+struct hm {
+	struct ush_digest_ctx *ctx;
+	struct ush_digest_hmac_key key;
+	struct ush_digest_msg msg[BATCH_MAX];
+	unsigned int n;
+	EVP_MAC_CTX *mac;
+};
+
+static void
+hmac_ours(void *arg)
+{
+	struct hm *h = arg;
+
+	ush_digest_hmac_sha256_burst(h->ctx, &h->key, h->msg, h->n, 16);
+	sink += outs[0][0];
+}
+
+static void
+hmac_ossl(void *arg)
+{
+	struct hm *h = arg;
+	size_t l;
+
+	for (unsigned int i = 0; i < h->n; i++) {
+		EVP_MAC_init(h->mac, NULL, 0, NULL); /* same key: only resets the state */
+		EVP_MAC_update(h->mac, h->msg[i].data, h->msg[i].len);
+		EVP_MAC_final(h->mac, h->msg[i].out, &l, 32);
+	}
+	sink += outs[0][0];
+}
+
+static double ossl_hmac;
+
+static void
+bench_hmac(struct ush_digest_ctx *ctx, const char *kname, bool ossl)
+{
+	static const uint8_t key[32] = "bench-secret-bench-secret-bench!";
+	static char md_name[] = "SHA256"; /* OSSL_PARAM takes a non-const string */
+	struct hm h;
+	char what[64];
+
+	memset(&h, 0, sizeof(h));
+	h.ctx = ctx;
+	h.n = (unsigned int)opt_batch;
+	ush_digest_hmac_key_init(ctx, key, sizeof(key), &h.key);
+	for (unsigned int i = 0; i < h.n; i++) {
+		h.msg[i].data = pool + (size_t)i * 1024 + (size_t)(i & 7);
+		h.msg[i].len = HMAC_MSG_LEN;
+		h.msg[i].out = outs[i];
+	}
+	if (ossl) {
+		EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string("digest", md_name, 0),
+				   OSSL_PARAM_construct_end()};
+
+		h.mac = EVP_MAC_CTX_new(m);
+		EVP_MAC_init(h.mac, key, sizeof(key), p);
+		ossl_hmac = measure(hmac_ossl, &h, h.n);
+		EVP_MAC_CTX_free(h.mac);
+		EVP_MAC_free(m);
+	}
+	/* which path ran: the SHA-NI kernel, or ipsec-mb with its manager */
+	snprintf(what, sizeof(what), "hmac-sha256 tags/s, %d-B msgs x%u (%s%s)", HMAC_MSG_LEN, h.n,
+			ush_digest_ctx_hmac_ni(ctx) ? "sha-ni" : "imb ",
+			ush_digest_ctx_hmac_ni(ctx) ? "" : ush_digest_imb_name(ush_digest_ctx_imb(ctx)));
+	row(kname, what, measure(hmac_ours, &h, h.n), ossl_hmac);
+}
+
 /* ---- driver ---- */
 
 static const char *const hash_names[] = {"md5", "sha256", "sha512-256"};
@@ -445,6 +518,7 @@ main(int argc, char **argv)
 				bench_verify(ctx, kname, USH_ALGO_SHA256, !ossl_done) < 0 ||
 				bench_verify(ctx, kname, USH_ALGO_SHA512_256, !ossl_done) < 0)
 			return 1;
+		bench_hmac(ctx, kname, !ossl_done);
 		ush_digest_ctx_free(ctx);
 		if (k != USH_DIGEST_KERNEL_SCALAR) {
 			/* ipsec-mb's SSE manager uses SHA-NI: compare it for SHA-256. */
@@ -452,6 +526,7 @@ main(int argc, char **argv)
 			ctx = ush_digest_ctx_create(&conf);
 			if (ctx == NULL || bench_verify(ctx, kname, USH_ALGO_SHA256, false) < 0)
 				return 1;
+			bench_hmac(ctx, kname, false);
 			ush_digest_ctx_free(ctx);
 		}
 		ossl_done = true;

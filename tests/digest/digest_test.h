@@ -7,6 +7,7 @@
 #ifndef DIGEST_TEST_H
 #define DIGEST_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,38 @@
 #include <openssl/evp.h>
 
 #include "ush_digest.h"
+
+/* xorshift64*: reproducible random inputs; each test seeds it (test_rng_seed). */
+static inline uint64_t *
+test_rng(void)
+{
+	static uint64_t state = 1;
+
+	return &state;
+}
+
+static inline void
+test_rng_seed(uint64_t seed)
+{
+	*test_rng() = seed;
+}
+
+static inline uint64_t
+rnd(void)
+{
+	uint64_t *s = test_rng();
+
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static inline uint32_t
+rnd_below(uint32_t n)
+{
+	return (uint32_t)(rnd() % n);
+}
 
 /*
  * One Criterion test per kernel: KERNEL_TEST(suite, name) { body using `ctx` }. A kernel the

@@ -11,24 +11,6 @@
 
 #include "digest_test.h"
 
-/* xorshift64*: reproducible inputs, a fixed seed per test. */
-static uint64_t rng = 1;
-
-static uint64_t
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
-}
-
-static uint32_t
-rnd_below(uint32_t n)
-{
-	return (uint32_t)(rnd() % n);
-}
-
 /* Lengths where padding changes shape (MD5/SHA-256: 55/56, 64; SHA-512: 111/112, 128). */
 static const uint32_t edges[] = {0,   1,   55,  56,  57,  63,  64,  65,  111, 112, 113, 119, 120,
 				 127, 128, 129, 183, 184, 191, 192, 239, 240, 247, 248, 255, 256,
@@ -50,7 +32,7 @@ static uint8_t pool[4096];
 static void
 pool_fill(uint64_t seed)
 {
-	rng = seed;
+	test_rng_seed(seed);
 	for (size_t i = 0; i < sizeof(pool); i++)
 		pool[i] = (uint8_t)rnd();
 }
