@@ -4,7 +4,9 @@
 
 /* SIP message parser: start line, the headers Usher reads, body bounds. One pass, no copies. */
 
+#include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #ifdef __SSE2__
@@ -231,6 +233,71 @@ hdr_lookup(const char *n, size_t len)
 }
 
 /*
+ * Length of the full name of a header Usher reads at p when ':' follows it directly (how
+ * nearly every stack writes them), with *id its header; 0 for anything else (compact forms,
+ * other headers, LWS before the colon): hdr_lookup() after skip_token() reads those. The
+ * candidates come from the first letter, and each is checked with its colon in one or two
+ * word compares (see ieq()). A name matched so is all letters and '-', so it is exactly the
+ * token skip_token() would find, and it ends before the line end. Reads at most 20 bytes
+ * (the longest name and its colon), all before end.
+ */
+static inline size_t
+known_hdr(const char *p, const char *end, enum hdr_id *id)
+{
+#define KNOWN_HDR(lit, hid)                                                                        \
+	do {                                                                                       \
+		if (ieq(p, lit, sizeof(lit) - 1)) {                                                \
+			*id = hid;                                                                 \
+			return sizeof(lit) - 2;                                                    \
+		}                                                                                  \
+	} while (0)
+
+	if (end - p < 20)
+		return 0;
+	switch (*p | 0x20) {
+	case 'a':
+		KNOWN_HDR("authorization:", HDR_AUTHORIZATION);
+		break;
+	case 'c':
+		KNOWN_HDR("call-id:", HDR_CALL_ID);
+		KNOWN_HDR("cseq:", HDR_CSEQ);
+		KNOWN_HDR("contact:", HDR_CONTACT);
+		KNOWN_HDR("content-length:", HDR_CONTENT_LENGTH);
+		KNOWN_HDR("content-type:", HDR_CONTENT_TYPE);
+		break;
+	case 'e':
+		KNOWN_HDR("expires:", HDR_EXPIRES);
+		break;
+	case 'f':
+		KNOWN_HDR("from:", HDR_FROM);
+		break;
+	case 'i':
+		KNOWN_HDR("identity:", HDR_IDENTITY);
+		break;
+	case 'm':
+		KNOWN_HDR("max-forwards:", HDR_MAX_FORWARDS);
+		break;
+	case 'p':
+		KNOWN_HDR("proxy-authorization:", HDR_PROXY_AUTHORIZATION);
+		KNOWN_HDR("p-asserted-identity:", HDR_PAI);
+		break;
+	case 't':
+		KNOWN_HDR("to:", HDR_TO);
+		break;
+	case 'u':
+		KNOWN_HDR("user-agent:", HDR_USER_AGENT);
+		break;
+	case 'v':
+		KNOWN_HDR("via:", HDR_VIA);
+		break;
+	default:
+		break;
+	}
+	return 0;
+#undef KNOWN_HDR
+}
+
+/*
  * A generic parameter value: quoted-string, or token extended with ':' '[' ']' so that
  * IPv6 addresses in received= and maddr= read as one value. Returns the end of the value
  * (past the closing quote), or NULL if malformed; vb and ve get the value without quotes.
@@ -265,6 +332,12 @@ struct param_cb {
 	void *arg;
 	int (*fn)(void *arg, const char *buf, const char *nb, const char *ne, const char *vb,
 		  const char *ve, bool has_value);
+	/*
+	 * Length of a parameter name the callback reads when it starts at nb, written as usual
+	 * (see via_known()), else 0. A name found so needs no scan: the scan for its end is on
+	 * the path every later byte of the header waits for.
+	 */
+	size_t (*known)(const char *nb, const char *e);
 };
 
 /* Always inlined: each caller's constant callback is then called directly, or inlined. */
@@ -274,6 +347,7 @@ parse_params(const char *p, const char *e, const struct param_cb *cb)
 	for (;;) {
 		const char *nb, *ne, *vb = NULL, *ve = NULL;
 		bool has_value = false;
+		size_t k;
 
 		p = skip_lws(p, e);
 		if (p == e)
@@ -281,7 +355,8 @@ parse_params(const char *p, const char *e, const struct param_cb *cb)
 		if (*p != ';')
 			return -1;
 		nb = skip_lws(p + 1, e);
-		ne = skip_token(nb, e, cb->lim);
+		k = cb->known(nb, e);
+		ne = k != 0 ? nb + k : skip_token(nb, e, cb->lim);
 		if (ne == nb)
 			return -1;
 		p = skip_lws(ne, e);
@@ -323,6 +398,26 @@ via_param(void *arg, const char *buf, const char *nb, const char *ne, const char
 	return 0;
 }
 
+/*
+ * "branch", "received" and "rport" where they are written as usual: the name, then '=', or
+ * for rport also ';' or the end of the value. The name is letters and what follows is neither
+ * a token byte nor LWS, so the name is exactly the token skip_token() would find. Reads only
+ * [nb, e).
+ */
+static size_t
+via_known(const char *nb, const char *e)
+{
+	if (e - nb >= 7 && ieq(nb, "branch=", 7))
+		return 6;
+	if (e - nb == 5 && ieq(nb, "rport", 5))
+		return 5;
+	if (e - nb >= 6 && (ieq(nb, "rport;", 6) || ieq(nb, "rport=", 6)))
+		return 5;
+	if (e - nb >= 9 && ieq(nb, "received=", 9))
+		return 8;
+	return 0;
+}
+
 /* One Via value: sent-protocol LWS sent-by *( SEMI via-params ) */
 static int
 parse_via_value(const char *buf, const char *b, const char *e, const char *lim,
@@ -332,19 +427,30 @@ parse_via_value(const char *buf, const char *b, const char *e, const char *lim,
 
 	memset(via, 0, sizeof(*via));
 	via->raw = mkspan(buf, b, e);
-	/* protocol-name SLASH protocol-version SLASH transport, LWS allowed around '/' */
-	for (int i = 0; i < 3; i++) {
-		t = skip_token(p, e, lim);
-		if (t == p)
-			return -1;
-		if (i == 2) {
-			via->transport = mkspan(buf, p, t);
-			break;
+	/*
+	 * Fast path: "SIP/2.0/" and a UDP, TCP or TLS transport followed by a space, as every
+	 * stack writes them. The loop below finds the same three tokens, but with one scan each
+	 * on the path that everything after them waits for.
+	 */
+	if (likely(e - p >= 12 && ieq(p, "sip/2.0/", 8) &&
+		   (ieq(p + 8, "udp ", 4) || ieq(p + 8, "tcp ", 4) || ieq(p + 8, "tls ", 4)))) {
+		t = p + 11;
+		via->transport = mkspan(buf, p + 8, t);
+	} else {
+		/* protocol-name SLASH protocol-version SLASH transport, LWS allowed around '/' */
+		for (int i = 0; i < 3; i++) {
+			t = skip_token(p, e, lim);
+			if (t == p)
+				return -1;
+			if (i == 2) {
+				via->transport = mkspan(buf, p, t);
+				break;
+			}
+			p = skip_lws(t, e);
+			if (p == e || *p != '/')
+				return -1;
+			p = skip_lws(p + 1, e);
 		}
-		p = skip_lws(t, e);
-		if (p == e || *p != '/')
-			return -1;
-		p = skip_lws(p + 1, e);
 	}
 	p = skip_lws(t, e);
 	if (p == t)
@@ -367,7 +473,7 @@ parse_via_value(const char *buf, const char *b, const char *e, const char *lim,
 		via->port = (uint16_t)port;
 		via->port_str = mkspan(buf, pb, p);
 	}
-	const struct param_cb cb = {buf, lim, via, via_param};
+	const struct param_cb cb = {buf, lim, via, via_param, via_known};
 
 	return parse_params(p, e, &cb);
 }
@@ -435,6 +541,13 @@ nameaddr_param(void *arg, const char *buf, const char *nb, const char *ne, const
 	return 0;
 }
 
+/* "tag=", as via_known() does for Via. */
+static size_t
+nameaddr_known(const char *nb, const char *e)
+{
+	return e - nb >= 4 && ieq(nb, "tag=", 4) ? 3 : 0;
+}
+
 /*
  * From / To: ( name-addr / addr-spec ) *( SEMI from-param ).
  * name-addr = [ display-name ] LAQUOT addr-spec RAQUOT. An unquoted display name is read
@@ -485,7 +598,7 @@ parse_nameaddr(const char *buf, const char *b, const char *e, const char *lim,
 	}
 	if (ush_sip_uri_parse_lim(buf, mkspan(buf, ub, ue), lim, &na->uri) < 0)
 		return -1;
-	const struct param_cb cb = {buf, lim, na, nameaddr_param};
+	const struct param_cb cb = {buf, lim, na, nameaddr_param, nameaddr_known};
 
 	return parse_params(p, e, &cb);
 }
@@ -561,12 +674,21 @@ parse_cseq(struct ush_sip_msg *msg, const char *buf, const char *b, const char *
 	mb = skip_lws(p, e);
 	if (mb == p)
 		return -1;
-	me = skip_token(mb, e, e);
-	if (me == mb || me != e)
-		return -1;
+	/*
+	 * In a request the method is nearly always the request's own, which is a token already
+	 * looked up: the same bytes need neither the scan nor the lookup again.
+	 */
+	if (likely(msg->is_request && e - mb == msg->method_str.len &&
+		   eq_bytes(mb, buf + msg->method_str.off, msg->method_str.len))) {
+		msg->cseq_method = msg->method;
+	} else {
+		me = skip_token(mb, e, e);
+		if (me == mb || me != e)
+			return -1;
+		msg->cseq_method = (uint8_t)method_lookup(mb, (size_t)(me - mb));
+	}
 	msg->cseq = (uint32_t)v;
-	msg->cseq_method_str = mkspan(buf, mb, me);
-	msg->cseq_method = (uint8_t)method_lookup(mb, (size_t)(me - mb));
+	msg->cseq_method_str = mkspan(buf, mb, e);
 	msg->cseq_raw = mkspan(buf, b, e);
 	return 0;
 }
@@ -642,21 +764,31 @@ parse_header(struct ush_sip_msg *msg, const char *buf, const char *end, const ch
 	const char *p, *b, *e;
 	enum hdr_id id;
 	uint64_t v;
+	size_t k;
 
-	ne = skip_token(fb, fe, end);
-	if (ne == fb)
-		return USH_SIP_EBAD_HEADER;
-	p = ne;
-	/* ne < fe: the field ends at CR or LF, which is not a token byte. */
-	if (unlikely(*p != ':')) {
-		while (p < fe && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == fe || *p != ':')
+	k = known_hdr(fb, end, &id);
+	if (likely(k != 0)) {
+		ne = fb + k;
+		p = ne;
+	} else {
+		ne = skip_token(fb, fe, end);
+		if (ne == fb)
 			return USH_SIP_EBAD_HEADER;
+		p = ne;
+		/* ne < fe: the field ends at CR or LF, which is not a token byte. */
+		if (unlikely(*p != ':')) {
+			while (p < fe && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p == fe || *p != ':')
+				return USH_SIP_EBAD_HEADER;
+		}
+		id = hdr_lookup(fb, (size_t)(ne - fb));
+		/* Other headers need only a name and a colon: their value is not read. */
+		if (id == HDR_OTHER)
+			return USH_SIP_EOK;
 	}
 	b = skip_lws(p + 1, fe);
 	e = rtrim_lws(b, fe);
-	id = hdr_lookup(fb, (size_t)(ne - fb));
 
 	switch (id) {
 	case HDR_OTHER:
@@ -835,6 +967,52 @@ field_end(const char *p, const char *end, bool fold, const char **le, const char
 	}
 }
 
+/*
+ * Resets every field of msg but the entries of via[], via_hdr[] and auth[], which are only
+ * defined below their counts: those arrays are half the struct, and the whole of it was the
+ * single most expensive store of a parse (a rep stos). The three regions around them are
+ * cleared with constant sizes, which the compiler turns into a few vector stores. The asserts
+ * keep the regions honest when a field is added.
+ */
+#define MSG_OFF(f) offsetof(struct ush_sip_msg, f)
+#define MSG_END(f) (MSG_OFF(f) + sizeof(((struct ush_sip_msg *)0)->f))
+static_assert(MSG_OFF(via_hdr) == MSG_END(via) && MSG_OFF(via_count) == MSG_END(via_hdr) &&
+		      MSG_OFF(auth_count) == MSG_END(auth) && MSG_OFF(via) >= 16 &&
+		      sizeof(struct ush_sip_msg) - MSG_OFF(auth_count) >= 16,
+	      "struct ush_sip_msg: via[], via_hdr[] and auth[] moved: update msg_reset()");
+
+/*
+ * n zero bytes at p, n >= 16 and constant: 16-byte stores, the last one overlapping the one
+ * before it. gcc 12 at -O2 emits memset() of 86 or 150 bytes as rep stos, whose start-up costs
+ * more than the stores themselves.
+ */
+static inline __attribute__((always_inline)) void
+zero_bytes(char *p, size_t n)
+{
+#ifdef __SSE2__
+	/* Unrolled, or gcc would turn the loop back into the memset() it replaces. */
+#pragma GCC unroll 16
+	for (size_t i = 0; i + 16 < n; i += 16)
+		_mm_storeu_si128((__m128i *)(void *)(p + i), _mm_setzero_si128());
+	_mm_storeu_si128((__m128i *)(void *)(p + n - 16), _mm_setzero_si128());
+#else
+	memset(p, 0, n);
+#endif
+}
+
+static inline void
+msg_reset(struct ush_sip_msg *msg)
+{
+	char *m = (char *)msg;
+
+	zero_bytes(m, MSG_OFF(via));
+	zero_bytes(m + MSG_OFF(via_count), MSG_OFF(auth) - MSG_OFF(via_count));
+	zero_bytes(m + MSG_OFF(auth_count), sizeof(*msg) - MSG_OFF(auth_count));
+	msg->max_forwards = -1;
+	msg->content_length = -1;
+	msg->expires = -1;
+}
+
 enum ush_sip_err
 ush_sip_parse(const char *buf, size_t len, struct ush_sip_msg *msg)
 {
@@ -844,10 +1022,7 @@ ush_sip_parse(const char *buf, size_t len, struct ush_sip_msg *msg)
 	uint32_t seen = 0;
 	enum ush_sip_err err;
 
-	memset(msg, 0, sizeof(*msg));
-	msg->max_forwards = -1;
-	msg->content_length = -1;
-	msg->expires = -1;
+	msg_reset(msg);
 
 	if (len > USH_SIP_MAX_MSG)
 		return USH_SIP_ETOO_BIG;

@@ -305,6 +305,26 @@ parse_uint(const char *p, const char *e, unsigned max_digits, uint64_t *out)
 }
 
 /*
+ * The byte loop of a quoted-string scan from p (inside the string, after any fast path): the
+ * closing quote, or NULL before e. Keeps the quoted-pair state, so a fast path hands over to
+ * it at the first backslash. Sets *escaped when a quoted-pair was seen.
+ */
+static inline const char *
+quoted_end_bytes(const char *p, const char *e, bool *escaped)
+{
+	for (; p < e; p++) {
+		if (*p == '\\') {
+			if (++p == e)
+				return NULL;
+			*escaped = true;
+		} else if (*p == '"') {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
  * End of a quoted-string starting at p (p[0] == '"'): pointer to the closing quote, or NULL
  * when it is not terminated before e. Sets *escaped when a quoted-pair was seen.
  */
@@ -333,16 +353,7 @@ quoted_end(const char *p, const char *e, const char *lim, bool *escaped)
 #else
 	(void)lim;
 #endif
-	for (; p < e; p++) {
-		if (*p == '\\') {
-			if (++p == e)
-				return NULL;
-			*escaped = true;
-		} else if (*p == '"') {
-			return p;
-		}
-	}
-	return NULL;
+	return quoted_end_bytes(p, e, escaped);
 }
 
 /*

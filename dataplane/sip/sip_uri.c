@@ -63,7 +63,7 @@ ush_sip_scan_host(const char *p, const char *e, const char *lim)
 		dash |= (mask_eq(v, '-') & ((1u << n) - 1)) != 0; /* n <= 16: no overflow */
 		p += n;
 		if (n < 16)
-			break;
+			goto end; /* at e, or at a byte the mask says is no host byte */
 	}
 #else
 	(void)lim;
@@ -75,6 +75,9 @@ ush_sip_scan_host(const char *p, const char *e, const char *lim)
 			break;
 		dash |= c == '-';
 	}
+#ifdef __SSE2__
+end:
+#endif
 	if (p == b)
 		return NULL;
 	/* A label never starts with '-'. Hyphens are rare enough to check afterwards. */

@@ -238,8 +238,9 @@ struct ush_sip_msg {
 
 	/* Headers Usher reads */
 	struct ush_sip_via via_top;
-	struct ush_sip_span via[USH_SIP_MAX_VIA]; /**< every Via value, top first */
-	struct ush_sip_hdr via_hdr[USH_SIP_MAX_VIA]; /**< every Via header field, in order */
+	struct ush_sip_span via[USH_SIP_MAX_VIA]; /**< every Via value, top first (below via_count) */
+	struct ush_sip_hdr via_hdr[USH_SIP_MAX_VIA]; /**< every Via header field, in order (below
+							  via_hdr_count) */
 	uint8_t via_count;     /**< number of Via values (entries of via[]) */
 	uint8_t via_hdr_count; /**< number of Via header fields (entries of via_hdr[]) */
 	struct ush_sip_nameaddr from;
@@ -258,7 +259,8 @@ struct ush_sip_msg {
 	struct ush_sip_span identity;   /**< first Identity header value, raw */
 	struct ush_sip_span pai;        /**< first P-Asserted-Identity header value, raw (all its
 					     comma-separated values) */
-	struct ush_sip_auth auth[USH_SIP_MAX_AUTH]; /**< every (Proxy-)Authorization, in order */
+	struct ush_sip_auth auth[USH_SIP_MAX_AUTH]; /**< every (Proxy-)Authorization, in order
+							 (below auth_count) */
 	uint8_t auth_count;
 
 	/* Layout */
@@ -273,8 +275,12 @@ struct ush_sip_msg {
  *
  * @param buf  UDP payload; need not be NUL-terminated; any byte values.
  * @param len  its length in bytes.
- * @param msg  filled with views into @p buf; fully reset first, meaningful only on USH_SIP_EOK
- *             (on error the fields read so far stay filled, for diagnostics).
+ * @param msg  filled with views into @p buf; reset first, meaningful only on USH_SIP_EOK (on
+ *             error the fields read so far stay filled, for diagnostics). The reset sets every
+ *             field (absent spans to zero, max_forwards, content_length and expires to -1)
+ *             except the entries of via[], via_hdr[] and auth[] at and beyond via_count,
+ *             via_hdr_count and auth_count, which are undefined: read those arrays only below
+ *             their counts.
  * @return USH_SIP_EOK or the reason the message is rejected.
  *
  * The parser checks the request line, the mandatory headers (Via, From, To, Call-ID, CSeq,
