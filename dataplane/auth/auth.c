@@ -4,6 +4,7 @@
 
 /* The per-worker authentication pipeline: parse, classify, verify in batches, build replies. */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,9 @@ ush_ctr_desc(enum ush_ctr ctr)
 
 #define TAG_MAX 32
 
+/* answer() copies the whole prefix array, then 8 hex digits after the prefix */
+static_assert(sizeof(((struct ush_auth_conf *)0)->tag_prefix) + 8 <= TAG_MAX, "To-tag scratch");
+
 /* What the classifier decided a lane still needs. */
 enum lane_state {
 	LANE_DONE = 0,   /* action and counter final */
@@ -61,6 +65,18 @@ struct lane_text {
 	uint16_t user_len;
 	uint16_t uri_len;
 	uint16_t nonce_len;
+};
+
+/* Replies composed once per conf (struct ush_auth_worker.tmpl). */
+enum reply_tmpl {
+	TMPL_400 = 0,
+	TMPL_403,
+	TMPL_503,
+	TMPL_401,
+	TMPL_401_STALE,
+	TMPL_407,
+	TMPL_407_STALE,
+	TMPL_COUNT
 };
 
 struct ush_auth_worker {
@@ -87,7 +103,14 @@ struct ush_auth_worker {
 	uint64_t src_key[USH_AUTH_BURST_MAX];  /* ban table key of the source (0: none) */
 	uint64_t user_key[USH_AUTH_BURST_MAX]; /* ban table key of source + username (0: none) */
 	struct ush_nonce_info ninfo[USH_AUTH_BURST_MAX];
-	char reply[USH_AUTH_BURST_MAX][USH_REPLY_MAX];
+	/*
+	 * Reply texts of a burst, one after the other (64-byte aligned): room for USH_REPLY_MAX
+	 * per lane, but a burst of short replies stays in a few KiB of cache instead of one
+	 * 4 KiB slot each, whose starts would all fall in the same L1 sets.
+	 */
+	_Alignas(64) char reply[USH_AUTH_BURST_MAX * USH_REPLY_MAX];
+	/* the constant text of each reply the burst path sends, composed by conf_take() */
+	struct ush_reply_tmpl tmpl[TMPL_COUNT];
 	char nonces[USH_AUTH_BURST_MAX][USH_NONCE_LEN];
 
 	/*
@@ -158,6 +181,38 @@ ush_auth_conf_live_ok(const struct ush_auth_conf *old, const struct ush_auth_con
 	return 0;
 }
 
+/*
+ * The replies answer() sends, composed from the conf in force. A valid conf always composes
+ * (realm, algorithms and Server are bounded); one that did not would leave head_len 0 and
+ * its replies refused as -EINVAL, counted as drops.
+ */
+static void
+tmpl_setup(struct ush_auth_worker *w)
+{
+	const struct ush_auth_conf *c = &w->conf;
+	const char *srv = c->server;
+	size_t srv_len = w->server_len;
+
+	ush_reply_tmpl_make(&w->tmpl[TMPL_400], 400, NULL, 0, srv, srv_len);
+	ush_reply_tmpl_make(&w->tmpl[TMPL_403], 403, NULL, 0, srv, srv_len);
+	ush_reply_tmpl_make(&w->tmpl[TMPL_503], 503, NULL, c->retry_after, srv, srv_len);
+	for (unsigned int t = TMPL_401; t <= TMPL_407_STALE; t++) {
+		bool proxy = t >= TMPL_407;
+		struct ush_reply_challenge ch = {
+			.realm = c->realm,
+			.realm_len = w->realm_len,
+			.algos = c->algos,
+			.nonce_len = USH_NONCE_LEN,
+			.n_algos = c->n_algos,
+			.qop_mask = c->qop_mask,
+			.stale = t == TMPL_401_STALE || t == TMPL_407_STALE,
+			.proxy = proxy,
+		};
+
+		ush_reply_tmpl_make(&w->tmpl[t], proxy ? 407 : 401, &ch, 0, srv, srv_len);
+	}
+}
+
 /* What a worker derives from its conf and the shared tables. */
 static void
 conf_take(struct ush_auth_worker *w, const struct ush_auth_conf *conf)
@@ -169,6 +224,7 @@ conf_take(struct ush_auth_worker *w, const struct ush_auth_conf *conf)
 	w->server_len = strlen(w->conf.server);
 	w->bans = w->sh->bans;
 	w->rates = w->sh->rates;
+	tmpl_setup(w);
 }
 
 int
@@ -846,6 +902,7 @@ answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 	uint8_t algo[USH_AUTH_BURST_MAX];
 	uint32_t lane_index[USH_AUTH_BURST_MAX];
 	unsigned na = w->conf.n_algos, nn = 0;
+	size_t used = 0;
 	bool nonces_ok = true;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -872,27 +929,32 @@ answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 	for (unsigned i = 0; i < n; i++) {
 		struct ush_auth_pkt *p = &pkts[i];
 		const struct ush_sip_msg *m = &w->msg[i];
-		struct ush_reply_challenge ch;
-		const char *nonce_ptrs[USH_ALGO_COUNT];
+		const char *nonce_ptrs[USH_REPLY_CHALLENGES_MAX];
+		char *out = w->reply + used;
 		char tag[TAG_MAX];
 		size_t tag_len;
-		uint16_t code;
+		unsigned int t;
 		int len;
 
 		if (w->state[i] == LANE_DONE)
 			continue;
-		memcpy(tag, w->conf.tag_prefix, w->tag_prefix_len);
+		/* the whole prefix array (fixed size, NUL-padded): one move, not a libc call */
+		memcpy(tag, w->conf.tag_prefix, sizeof(w->conf.tag_prefix));
 		tag_len = w->tag_prefix_len + hex32(tag + w->tag_prefix_len, lane_index[i]);
 
+		/* every lane before this one used at most USH_REPLY_MAX: this one has as much */
 		if (w->state[i] == LANE_REPLY_400) {
-			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, 400, tag,
+			len = ush_reply_build_tmpl(out, USH_REPLY_MAX, p->sip, m,
+						   &w->tmpl[TMPL_400], tag, tag_len, &p->src, NULL);
+		} else if (w->state[i] == LANE_DENY && w->code[i] != 403 && w->code[i] != 503) {
+			/* no template for it (deny() gives 403 or 503 today) */
+			len = ush_reply_build(out, USH_REPLY_MAX, p->sip, m, w->code[i], tag,
 					      tag_len, &p->src, NULL, 0, w->conf.server,
 					      w->server_len);
 		} else if (w->state[i] == LANE_DENY) {
-			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, w->code[i],
-					      tag, tag_len, &p->src, NULL,
-					      w->code[i] == 503 ? w->conf.retry_after : 0,
-					      w->conf.server, w->server_len);
+			t = w->code[i] == 503 ? TMPL_503 : TMPL_403;
+			len = ush_reply_build_tmpl(out, USH_REPLY_MAX, p->sip, m, &w->tmpl[t], tag,
+						   tag_len, &p->src, NULL);
 		} else if (!nonces_ok) {
 			len = -EIO;
 		} else {
@@ -901,29 +963,19 @@ answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 			nn++;
 			switch (w->conf.challenge_code) {
 			case USH_AUTH_CODE_401:
-				code = 401;
+				t = TMPL_401;
 				break;
 			case USH_AUTH_CODE_407:
-				code = 407;
+				t = TMPL_407;
 				break;
 			default:
-				code = m->method == USH_SIP_METHOD_REGISTER ? 401 : 407;
+				t = m->method == USH_SIP_METHOD_REGISTER ? TMPL_401 : TMPL_407;
 				break;
 			}
-			ch = (struct ush_reply_challenge){
-				.realm = w->conf.realm,
-				.realm_len = w->realm_len,
-				.algos = w->conf.algos,
-				.nonces = nonce_ptrs,
-				.nonce_len = USH_NONCE_LEN,
-				.n_algos = na,
-				.qop_mask = w->conf.qop_mask,
-				.stale = w->stale[i],
-				.proxy = code == 407,
-			};
-			len = ush_reply_build(w->reply[i], USH_REPLY_MAX, p->sip, m, code, tag,
-					      tag_len, &p->src, &ch, 0, w->conf.server,
-					      w->server_len);
+			/* each stale template right after its fresh one */
+			t += w->stale[i];
+			len = ush_reply_build_tmpl(out, USH_REPLY_MAX, p->sip, m, &w->tmpl[t], tag,
+						   tag_len, &p->src, nonce_ptrs);
 		}
 		if (len < 0) {
 			/* Nothing a reply could be addressed with: count it as a drop. */
@@ -932,9 +984,10 @@ answer(struct ush_auth_worker *w, const struct ush_nonce_keys *keys, struct ush_
 			continue;
 		}
 		p->action = USH_AUTH_REPLY;
-		p->reply = w->reply[i];
+		p->reply = out;
 		p->reply_len = (uint16_t)len;
 		p->reply_port = ush_reply_dest_port(p->sip, m, p->src.port);
+		used += ((size_t)len + 63) & ~(size_t)63;
 	}
 }
 

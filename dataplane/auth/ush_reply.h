@@ -43,6 +43,12 @@
 /** Longest Server header value (ush_reply_server_ok()). */
 #define USH_REPLY_SERVER_MAX 64
 
+/** Most challenges in one reply: one per algorithm. */
+#define USH_REPLY_CHALLENGES_MAX USH_ALGO_UNKNOWN
+
+/** Longest status line ("SIP/2.0 407 Proxy Authentication Required\r\n" and the like). */
+#define USH_REPLY_HEAD_MAX 48
+
 /** Where the request came from (the packet's source), for received= and rport=. */
 struct ush_reply_source {
 	uint8_t af;        /**< AF_INET or AF_INET6 */
@@ -79,8 +85,8 @@ struct ush_reply_challenge {
  * @param src      the packet's source
  * @param ch       challenges for 401/407, or NULL (or n_algos 0) for none. With challenges,
  *                 code must be 407 when ch->proxy and 401 otherwise, and every algorithm one
- *                 below USH_ALGO_UNKNOWN. realm and nonces are written as given (the caller
- *                 keeps '"' and '\' out of them).
+ *                 below USH_ALGO_UNKNOWN, at most USH_REPLY_CHALLENGES_MAX of them. realm
+ *                 and nonces are written as given (the caller keeps '"' and '\' out of them).
  * @param retry_after  seconds for a Retry-After header (503), 0 for none
  * @param server   Server header value, written as given, or NULL (server_len 0) for no Server
  *                 header; ush_reply_server_ok() must hold for it
@@ -105,6 +111,55 @@ ush_reply_build(char *out, size_t cap, const char *buf, const struct ush_sip_msg
  */
 bool
 ush_reply_server_ok(const char *server, size_t len);
+
+/**
+ * The text of a reply that does not depend on the request, composed once (per configuration)
+ * by ush_reply_tmpl_make() for ush_reply_build_tmpl(), which copies it around what it takes
+ * from each request: the status line (head), and everything after CSeq (tail: the challenges
+ * with their nonces left blank, Retry-After, Server, Content-Length, the empty line).
+ *
+ *   head: SIP/2.0 401 Unauthorized\r\n
+ *   tail: WWW-Authenticate: Digest realm="r", nonce="<nonce_len blank bytes>", algorithm=...
+ *         ^ tail[0]                                  ^ tail[nonce_off[0]]
+ *         ...
+ *         Content-Length: 0\r\n\r\n
+ */
+struct ush_reply_tmpl {
+	uint16_t head_len; /**< 0: not made (ush_reply_tmpl_make() failed) */
+	uint16_t tail_len;
+	uint16_t nonce_len; /**< bytes of each nonce */
+	uint8_t n_nonces;   /**< challenges, each with a nonce of its own */
+	uint16_t nonce_off[USH_REPLY_CHALLENGES_MAX]; /**< where each nonce goes in tail */
+	char head[USH_REPLY_HEAD_MAX];
+	char tail[USH_REPLY_MAX];
+};
+
+/**
+ * Compose the template of a reply: code, ch (its nonces are not read, and may be NULL),
+ * retry_after, server and server_len as for ush_reply_build(), with the same rules.
+ *
+ * @return 0, -EINVAL for arguments ush_reply_build() refuses, -ENOSPC when the constant text
+ *         alone exceeds USH_REPLY_MAX; on failure t->head_len is 0 (the template is unusable).
+ * Threads: any; reentrant, no allocation.
+ */
+int
+ush_reply_tmpl_make(struct ush_reply_tmpl *t, uint16_t code,
+		    const struct ush_reply_challenge *ch, uint32_t retry_after, const char *server,
+		    size_t server_len);
+
+/**
+ * Build a reply from a template: the same bytes ush_reply_build() writes for the arguments the
+ * template was made with, for a fraction of its work.
+ *
+ * @param nonces  t->n_nonces nonces of t->nonce_len characters, in challenge order (the same
+ *                pointer may repeat); NULL when t->n_nonces is 0
+ * @return as ush_reply_build(); -EINVAL also for a template that was not made.
+ * Threads: any; reentrant, no allocation.
+ */
+int
+ush_reply_build_tmpl(char *out, size_t cap, const char *buf, const struct ush_sip_msg *msg,
+		     const struct ush_reply_tmpl *t, const char *to_tag, size_t to_tag_len,
+		     const struct ush_reply_source *src, const char *const *nonces);
 
 /**
  * UDP port a response to this request goes to (RFC 3261 §18.2.2, RFC 3581 §4): the

@@ -1039,3 +1039,168 @@ Test(reply, dest_port)
 		      USH_SIP_EOK);
 	cr_expect_eq(ush_reply_dest_port(r_buf, &r_msg, 1234), 1234);
 }
+
+/* ---- templates (ush_reply_tmpl_make, ush_reply_build_tmpl) ---- */
+
+/* Every address byte width: received= is the dotted quad inet_ntop writes, never a padding. */
+Test(reply, received_every_byte_width)
+{
+	static const char *const addrs[] = {"0.9.10.99", "100.199.200.255", "255.0.1.1", "10.0.0.1",
+					    "1.22.133.4"};
+
+	req(RL_REG MAND_REG("SIP/2.0/UDP phone.example.net;branch=z9hG4bK1") "\r\n");
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		struct ush_reply_source s = src4(addrs[i], 5060);
+		char want[96];
+
+		build_ok(400, NULL, &s, NULL, 0);
+		snprintf(want, sizeof(want),
+			 "Via: SIP/2.0/UDP phone.example.net;branch=z9hG4bK1;received=%s",
+			 addrs[i]);
+		cr_expect_str_eq(line_with("Via:", 0), want);
+	}
+	/* the same text as the Via host: the source is the host, no received= */
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		struct ush_reply_source s = src4(addrs[i], 5060);
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 RL_REG MAND_REG("SIP/2.0/UDP %s;branch=z9hG4bK1") "\r\n", addrs[i]);
+		req(text);
+		build_ok(400, NULL, &s, NULL, 0);
+		cr_expect_null(strstr(out, "received="), "%s", addrs[i]);
+	}
+}
+
+/*
+ * One template serves many requests: each reply is byte for byte what ush_reply_build() writes
+ * for the same arguments, whatever the template's earlier use.
+ */
+Test(reply, template_equals_build)
+{
+	static const uint8_t a2[] = {USH_ALGO_SHA256, USH_ALGO_MD5};
+	static const char *const reqs[] = {
+		RL_REG MAND_REG("SIP/2.0/UDP 192.0.2.10:5060;rport;branch=z9hG4bK1") "\r\n",
+		RL_INV "Via: SIP/2.0/UDP [2001:db8::9]:5070;received=10.1.1.1;branch=z9hG4bK2, "
+		       "SIP/2.0/UDP pc.example.com;branch=z9hG4bK3\r\n"
+		       "f: Bob <sip:bob@example.com>;tag=99\r\nt: <sip:carol@example.com>;tag=x\r\n"
+		       "i: call-2\r\nCSeq: 2 INVITE\r\n\r\n",
+		RL_REG MAND_REG("SIP/2.0/UDP 198.51.100.77;branch=z9hG4bK4") "\r\n",
+	};
+	const struct ush_reply_source srcs[] = {src4("192.0.2.10", 5060), src6("2001:db8::9", 5070),
+						src4("198.51.100.7", 40000)};
+	struct {
+		uint16_t code;
+		bool chal, stale;
+		uint8_t qop;
+		uint32_t retry;
+		const char *server;
+	} kinds[] = {
+		{401, true, false, QA, 0, NULL},
+		{401, true, true, QA | QI, 0, "Acme-SBC/2.1 (edge)"},
+		{407, true, true, 0, 0, NULL},
+		{407, true, false, QI, 0, "x"},
+		{400, false, false, 0, 0, NULL},
+		{403, false, false, 0, 0, "Usher"},
+		{503, false, false, 0, 30, NULL},
+		{503, false, false, 0, 4294967295u, "Usher"},
+	};
+	static char want[USH_REPLY_MAX + 1];
+	static struct ush_reply_tmpl t;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct ush_reply_challenge ch =
+			chal(a2, 2, kinds[k].qop, kinds[k].stale, kinds[k].code == 407);
+		const struct ush_reply_challenge *chp = kinds[k].chal ? &ch : NULL;
+		size_t slen = kinds[k].server ? strlen(kinds[k].server) : 0;
+
+		cr_assert_eq(ush_reply_tmpl_make(&t, kinds[k].code, chp, kinds[k].retry,
+						 kinds[k].server, slen),
+			     0, "kind %zu", k);
+		for (size_t r = 0; r < sizeof(reqs) / sizeof(reqs[0]); r++) {
+			int n1, n2;
+
+			req(reqs[r]);
+			n1 = ush_reply_build(want, USH_REPLY_MAX, r_buf, &r_msg, kinds[k].code,
+					     "ush1-00000007", 13, &srcs[r], chp, kinds[k].retry,
+					     kinds[k].server, slen);
+			cr_assert_gt(n1, 0, "kind %zu request %zu: %d", k, r, n1);
+			memset(out, 0, sizeof(out));
+			n2 = ush_reply_build_tmpl(out, USH_REPLY_MAX, r_buf, &r_msg, &t,
+						  "ush1-00000007", 13, &srcs[r],
+						  chp ? nonces3 : NULL);
+			cr_assert_eq(n2, n1, "kind %zu request %zu", k, r);
+			cr_expect_eq(memcmp(out, want, (size_t)n1), 0, "kind %zu request %zu:\n%s",
+				     k, r, out);
+		}
+	}
+}
+
+/* Each challenge carries its own nonce, written where the template left room for it. */
+Test(reply, template_nonce_per_challenge)
+{
+	static const uint8_t a3[] = {USH_ALGO_SHA512_256, USH_ALGO_SHA256, USH_ALGO_MD5};
+	struct ush_reply_challenge ch = chal(a3, 3, QA, false, false);
+	struct ush_reply_source s = src4("192.0.2.10", 5060);
+	static struct ush_reply_tmpl t;
+
+	req(RL_REG MAND_REG(VIA_SAME) "\r\n");
+	ch.nonces = NULL; /* not read by the template */
+	cr_assert_eq(ush_reply_tmpl_make(&t, 401, &ch, 0, NULL, 0), 0);
+	cr_expect_eq(t.n_nonces, 3);
+	out_len = ush_reply_build_tmpl(out, USH_REPLY_MAX, r_buf, &r_msg, &t, "ush1x", 5, &s,
+				       nonces3);
+	cr_assert_gt(out_len, 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		char want[160];
+
+		snprintf(want, sizeof(want),
+			 "WWW-Authenticate: Digest realm=\"biloxi.example.com\", nonce=\"%s\", "
+			 "algorithm=%s, qop=\"auth\"",
+			 nonces3[i],
+			 i == 0	  ? "SHA-512-256"
+			 : i == 1 ? "SHA-256"
+				  : "MD5");
+		cr_expect_str_eq(line_with("WWW-Authenticate:", i), want);
+	}
+	cr_expect_eq(
+		ush_reply_build_tmpl(out, USH_REPLY_MAX, r_buf, &r_msg, &t, "ush1x", 5, &s, NULL),
+		-EINVAL, "nonces missing");
+}
+
+Test(reply, template_rules)
+{
+	static const uint8_t md5[] = {USH_ALGO_MD5};
+	static const uint8_t seven[] = {USH_ALGO_MD5, USH_ALGO_MD5, USH_ALGO_MD5, USH_ALGO_MD5,
+					USH_ALGO_MD5, USH_ALGO_MD5, USH_ALGO_MD5};
+	struct ush_reply_challenge ch = chal(md5, 1, QA, false, false);
+	struct ush_reply_source s = src4("192.0.2.10", 5060);
+	static struct ush_reply_tmpl t;
+
+	req(RL_REG MAND_REG(VIA_SAME) "\r\n");
+	cr_expect_eq(ush_reply_tmpl_make(NULL, 400, NULL, 0, NULL, 0), -EINVAL);
+	cr_expect_eq(ush_reply_tmpl_make(&t, 99, NULL, 0, NULL, 0), -EINVAL);
+	cr_expect_eq(t.head_len, 0, "a failed template is marked unusable");
+	cr_expect_eq(ush_reply_build_tmpl(out, USH_REPLY_MAX, r_buf, &r_msg, &t, NULL, 0, &s, NULL),
+		     -EINVAL, "unusable template");
+	cr_expect_eq(ush_reply_tmpl_make(&t, 407, &ch, 0, NULL, 0), -EINVAL, "401 challenge");
+	cr_expect_eq(ush_reply_tmpl_make(&t, 403, NULL, 0, "two  ", 5), -EINVAL, "bad server");
+	ch.algos = seven;
+	ch.n_algos = USH_REPLY_CHALLENGES_MAX + 1;
+	cr_expect_eq(ush_reply_tmpl_make(&t, 401, &ch, 0, NULL, 0), -EINVAL, "too many");
+	cr_expect_eq(build(401, NULL, &s, &ch, 0), -EINVAL, "too many, ush_reply_build");
+	ch.n_algos = 1;
+	cr_assert_eq(ush_reply_tmpl_make(&t, 401, &ch, 0, NULL, 0), 0);
+	/* a cap too small for the reply: -ENOSPC, nothing written past it */
+	memset(out, 'Z', sizeof(out));
+	cr_expect_eq(ush_reply_build_tmpl(out, 100, r_buf, &r_msg, &t, NULL, 0, &s, nonces3),
+		     -ENOSPC);
+	cr_expect_eq(out[100], 'Z');
+	out_len = ush_reply_build_tmpl(out, USH_REPLY_MAX, r_buf, &r_msg, &t, NULL, 0, &s, nonces3);
+	cr_assert_gt(out_len, 100);
+	memset(out, 'Z', sizeof(out));
+	cr_expect_eq(ush_reply_build_tmpl(out, (size_t)out_len - 1, r_buf, &r_msg, &t, NULL, 0, &s,
+					  nonces3),
+		     -ENOSPC, "one byte short");
+	cr_expect_eq(out[out_len - 1], 'Z');
+}
