@@ -411,6 +411,42 @@ out_unlink:
 	return rc;
 }
 
+/* The rewritten file o in place of target, or the out-of-memory that stopped building it. */
+static int
+htd_commit(const struct ushd_source_conf *c, const struct htd_out *o, const char *target,
+	   const struct stat *st, char *err, size_t errlen)
+{
+	if (o->nomem)
+		return ushd_err(err, errlen, -ENOMEM, "%s: out of memory", c->path);
+	return htd_write_atomic(c->path, target, o->p ? o->p : "", o->len, st, err, errlen);
+}
+
+/*
+ * The file a rewrite reads and replaces: its contents in *buf, and in target the path the
+ * new file is renamed to (through a symlink, the link's target, not the link). When the file
+ * does not exist and create is set, *fresh is set and target is the configured path: like
+ * `htdigest -c`, the first write creates the file (mode 0600 from mkstemp).
+ */
+static int
+htd_target(const struct ushd_source_conf *c, bool create, char **buf, size_t *size,
+	   struct stat *st, char target[PATH_MAX], bool *fresh, char *err, size_t errlen)
+{
+	int rc = htd_read(c->path, buf, size, st, err, errlen);
+
+	if (rc == -ENOENT && create) {
+		*fresh = true;
+		snprintf(target, PATH_MAX, "%s", c->path);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (realpath(c->path, target) == NULL) {
+		rc = -errno;
+		return ushd_err(err, errlen, rc, "%s: %s", c->path, strerror(-rc));
+	}
+	return 0;
+}
+
 /* put (p != NULL) or del of (user, realm): the file with that subscriber's lines replaced. */
 static int
 htd_rewrite(const struct ushd_source_conf *c, const char *user, const char *realm,
@@ -427,19 +463,9 @@ htd_rewrite(const struct ushd_source_conf *c, const char *user, const char *real
 	bool exists = false, fresh = false, written = false;
 	int rc;
 
-	rc = htd_read(c->path, &buf, &size, &st, err, errlen);
-	if (rc == -ENOENT && p != NULL && !replace) {
-		/* Like `htdigest -c`: the first add creates the file (mode 0600 from mkstemp). */
-		fresh = true;
-		snprintf(target, sizeof(target), "%s", c->path);
-	} else if (rc < 0) {
-		return rc;
-	} else if (realpath(c->path, target) == NULL) {
-		/* Through a symlink the link's target is replaced, not the link. */
-		rc = -errno;
-		ushd_err(err, errlen, rc, "%s: %s", c->path, strerror(-rc));
+	rc = htd_target(c, p != NULL && !replace, &buf, &size, &st, target, &fresh, err, errlen);
+	if (rc < 0)
 		goto out;
-	}
 	/* Never rewrite a file that usher would refuse: the error is the load's. */
 	rc = htd_load_buf(c->path, buf ? buf : "", size, &set, err, errlen);
 	if (rc < 0)
@@ -474,12 +500,7 @@ htd_rewrite(const struct ushd_source_conf *c, const char *user, const char *real
 	if (p != NULL && !written)
 		out_cred(&o, &p->cred);
 	explicit_bzero(&l, sizeof(l));
-	if (o.nomem) {
-		rc = ushd_err(err, errlen, -ENOMEM, "%s: out of memory", c->path);
-		goto out;
-	}
-	rc = htd_write_atomic(c->path, target, o.p ? o.p : "", o.len, fresh ? NULL : &st, err,
-			      errlen);
+	rc = htd_commit(c, &o, target, fresh ? NULL : &st, err, errlen);
 out:
 	htd_free(o.p, o.len);
 	ushd_credset_free(&set);
@@ -553,18 +574,10 @@ ushd_htdigest_put_ha1(const struct ushd_source_conf *c, const struct ushd_credse
 	int rc;
 
 	memset(&l, 0, sizeof(l));
-	rc = htd_read(c->path, &buf, &size, &st, err, errlen);
-	if (rc == -ENOENT && mode != USHD_HA1_REPLACE) {
-		/* as for add: the first write creates the file (mode 0600 from mkstemp) */
-		fresh = true;
-		snprintf(target, sizeof(target), "%s", c->path);
-	} else if (rc < 0) {
-		return rc;
-	} else if (realpath(c->path, target) == NULL) {
-		rc = -errno;
-		ushd_err(err, errlen, rc, "%s: %s", c->path, strerror(-rc));
+	rc = htd_target(c, mode != USHD_HA1_REPLACE, &buf, &size, &st, target, &fresh, err,
+			errlen);
+	if (rc < 0)
 		goto out;
-	}
 	/* never rewrite a file that usher would refuse: the error is the load's */
 	rc = htd_load_buf(c->path, buf ? buf : "", size, &old, err, errlen);
 	for (size_t i = 0; rc == 0 && i < old.n; i++)
@@ -605,12 +618,7 @@ ushd_htdigest_put_ha1(const struct ushd_source_conf *c, const struct ushd_credse
 	for (size_t i = 0; i < set->n; i++)
 		if (!done[i])
 			out_cred(&o, &set->v[i]);
-	if (o.nomem) {
-		rc = ushd_err(err, errlen, -ENOMEM, "%s: out of memory", c->path);
-		goto out;
-	}
-	rc = htd_write_atomic(c->path, target, o.p ? o.p : "", o.len, fresh ? NULL : &st, err,
-			      errlen);
+	rc = htd_commit(c, &o, target, fresh ? NULL : &st, err, errlen);
 out:
 	explicit_bzero(&l, sizeof(l));
 	free(done);

@@ -721,38 +721,35 @@ cmd_config(struct ushd *d, const json_t *req)
 	return relay_reply(&r);
 }
 
+/* Relays cmd to the nodes, with the request's arg (when named and given) copied over. */
 static json_t *
-cmd_stats_status(struct ushd *d, const json_t *req)
+relay_with(struct ushd *d, const char *cmd, const json_t *req, const char *arg)
 {
-	json_t *fwd = json_pack("{s:s}", "cmd", str_arg(req, "cmd")), *rep;
+	json_t *fwd = json_pack("{s:s}", "cmd", cmd), *rep;
 
+	if (fwd != NULL && arg != NULL && json_object_get(req, arg) != NULL)
+		json_object_set(fwd, arg, json_object_get(req, arg));
 	rep = fwd ? cmd_relay(d, fwd) : ush_ctl_reply_err(USH_CTL_EINTERNAL, "out of memory");
 	json_decref(fwd);
 	return rep;
+}
+
+static json_t *
+cmd_stats_status(struct ushd *d, const json_t *req)
+{
+	return relay_with(d, str_arg(req, "cmd"), req, NULL);
 }
 
 static json_t *
 cmd_get(struct ushd *d, const json_t *req)
 {
-	json_t *fwd = json_pack("{s:s}", "cmd", "get"), *rep;
-
-	if (fwd != NULL && json_object_get(req, "key") != NULL)
-		json_object_set(fwd, "key", json_object_get(req, "key"));
-	rep = fwd ? cmd_relay(d, fwd) : ush_ctl_reply_err(USH_CTL_EINTERNAL, "out of memory");
-	json_decref(fwd);
-	return rep;
+	return relay_with(d, "get", req, "key");
 }
 
 static json_t *
 cmd_bans_clear(struct ushd *d, const json_t *req)
 {
-	json_t *fwd = json_pack("{s:s}", "cmd", "bans.clear"), *rep;
-
-	if (fwd != NULL && json_object_get(req, "source") != NULL)
-		json_object_set(fwd, "source", json_object_get(req, "source"));
-	rep = fwd ? cmd_relay(d, fwd) : ush_ctl_reply_err(USH_CTL_EINTERNAL, "out of memory");
-	json_decref(fwd);
-	return rep;
+	return relay_with(d, "bans.clear", req, "source");
 }
 
 json_t *

@@ -63,21 +63,17 @@ conf_scan(struct conf_ctx *cx)
 			    cx->errlen);
 }
 
+/* ush_ini_uint() into an unsigned int (every bound here fits one) */
 static int
 parse_uint(const char *v, unsigned long min, unsigned long max, unsigned int *out, char *msg,
 	   size_t len)
 {
 	unsigned long x;
-	char *end;
+	int rc = ush_ini_uint(v, min, max, &x, msg, len);
 
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || x < min || x > max) {
-		snprintf(msg, len, "'%s' is not a number from %lu to %lu", v, min, max);
-		return -EINVAL;
-	}
-	*out = (unsigned int)x;
-	return 0;
+	if (rc == 0)
+		*out = (unsigned int)x;
+	return rc;
 }
 
 static int

@@ -104,6 +104,18 @@ field(char *dst, const char *src, uint16_t len)
 	return dst;
 }
 
+/* v into node n's batch buf (*used bytes of cap); a full batch is sent first. */
+static void
+verdict_add(struct ushd *d, struct ushd_node *n, uint8_t *buf, size_t cap, size_t *used,
+	    const struct ush_ctl_verdict *v)
+{
+	if (ush_ctl_verdict_put(buf, cap, used, v) == -ENOSPC) {
+		verdicts_send(d, n, buf, *used);
+		*used = 0;
+		ush_ctl_verdict_put(buf, cap, used, v);
+	}
+}
+
 int
 ushd_ident_punts(struct ushd *d, struct ushd_node *n, const uint8_t *payload, uint32_t len)
 {
@@ -116,26 +128,15 @@ ushd_ident_punts(struct ushd *d, struct ushd_node *n, const uint8_t *payload, ui
 
 	while ((rc = ush_ctl_punt_next(payload, len, &off, &p)) == 1) {
 		struct ushd_identity_req req;
+		struct ush_ctl_verdict v;
 		uint32_t j;
 
 		n->punts++;
 		d->id_punts++;
-		if (d->pool == NULL || d->n_job_free == 0) {
-			/* no verifier, or every slot busy: the node applies its unavailable policy
-			 */
-			struct ush_ctl_verdict v = {.id = p.id,
-						    .verdict = USH_CTL_IDV_INTERNAL,
-						    .reason = "overload",
-						    .reason_len = 8};
-
-			d->id_overload++;
-			if (ush_ctl_verdict_put(out, sizeof(out), &o, &v) == -ENOSPC) {
-				verdicts_send(d, n, out, o);
-				o = 0;
-				ush_ctl_verdict_put(out, sizeof(out), &o, &v);
-			}
-			continue;
-		}
+		/* no verifier, every slot busy, or the pool refuses: the node applies its
+		 * unavailable policy */
+		if (d->pool == NULL || d->n_job_free == 0)
+			goto overload;
 		req = (struct ushd_identity_req){
 			.identity = field(identity, p.identity, p.identity_len),
 			.from = field(from, p.from, p.from_len),
@@ -143,23 +144,19 @@ ushd_ident_punts(struct ushd *d, struct ushd_node *n, const uint8_t *payload, ui
 			.to = field(to, p.to, p.to_len),
 		};
 		j = d->job_free[d->n_job_free - 1];
-		if (ushd_identity_pool_submit(d->pool, &req, j) < 0) {
-			struct ush_ctl_verdict v = {.id = p.id,
-						    .verdict = USH_CTL_IDV_INTERNAL,
-						    .reason = "overload",
-						    .reason_len = 8};
-
-			d->id_overload++;
-			if (ush_ctl_verdict_put(out, sizeof(out), &o, &v) == -ENOSPC) {
-				verdicts_send(d, n, out, o);
-				o = 0;
-				ush_ctl_verdict_put(out, sizeof(out), &o, &v);
-			}
-			continue;
-		}
+		if (ushd_identity_pool_submit(d->pool, &req, j) < 0)
+			goto overload;
 		d->n_job_free--;
 		d->jobs[j] = (struct ushd_ident_job){
 			.id = p.id, .conn = n->conn, .node = (int16_t)(n - d->nodes)};
+		continue;
+overload:
+		d->id_overload++;
+		v = (struct ush_ctl_verdict){.id = p.id,
+					     .verdict = USH_CTL_IDV_INTERNAL,
+					     .reason = "overload",
+					     .reason_len = 8};
+		verdict_add(d, n, out, sizeof(out), &o, &v);
 	}
 	verdicts_send(d, n, out, o);
 	if (rc < 0) {
@@ -202,13 +199,7 @@ ushd_ident_collect(struct ushd *d)
 				d->id_dropped++;
 				continue;
 			}
-			if (ush_ctl_verdict_put(out[job.node], sizeof(out[0]), &used[job.node],
-						&v) == -ENOSPC) {
-				verdicts_send(d, n, out[job.node], used[job.node]);
-				used[job.node] = 0;
-				ush_ctl_verdict_put(out[job.node], sizeof(out[0]), &used[job.node],
-						    &v);
-			}
+			verdict_add(d, n, out[job.node], sizeof(out[0]), &used[job.node], &v);
 		}
 	} while (got == IDENT_BATCH);
 	for (unsigned int k = 0; k < d->conf.n_nodes; k++)

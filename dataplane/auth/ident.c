@@ -135,20 +135,30 @@ ush_ident_has_verstat(const char *buf, const struct ush_sip_msg *msg)
 	return span_has_verstat(buf, msg->from.raw) || span_has_verstat(buf, msg->pai);
 }
 
+/* The closing '"' of the quoted-string that opens at p, quoted-pairs skipped; e if none. */
+static inline const char *
+quoted_close(const char *p, const char *e)
+{
+	for (p++; p < e; p++) {
+		if (*p == '\\' && p + 1 < e)
+			p++;
+		else if (*p == '"')
+			return p;
+	}
+	return e;
+}
+
 struct ush_sip_span
 ush_ident_first_value(const char *buf, struct ush_sip_span v)
 {
 	const char *b = buf + v.off, *e = b + v.len, *p = b;
-	bool angle = false, quote = false;
+	bool angle = false;
 
 	for (; p < e; p++) {
-		if (quote) {
-			if (*p == '\\' && p + 1 < e)
-				p++;
-			else if (*p == '"')
-				quote = false;
-		} else if (*p == '"') {
-			quote = true;
+		if (*p == '"') {
+			p = quoted_close(p, e);
+			if (p == e)
+				break;
 		} else if (*p == '<') {
 			angle = true;
 		} else if (*p == '>') {
@@ -299,16 +309,12 @@ static int
 value_uri(const char *buf, struct ush_sip_span v, size_t *ub, size_t *ue, bool *angle)
 {
 	const char *b = buf + v.off, *e = b + v.len, *p;
-	bool quote = false;
 
 	for (p = b; p < e; p++) {
-		if (quote) {
-			if (*p == '\\' && p + 1 < e)
-				p++;
-			else if (*p == '"')
-				quote = false;
-		} else if (*p == '"') {
-			quote = true;
+		if (*p == '"') {
+			p = quoted_close(p, e);
+			if (p == e)
+				return -EINVAL; /* not terminated */
 		} else if (*p == '<') {
 			const char *c = memchr(p + 1, '>', (size_t)(e - p - 1));
 
@@ -320,7 +326,7 @@ value_uri(const char *buf, struct ush_sip_span v, size_t *ub, size_t *ue, bool *
 			return 0;
 		}
 	}
-	if (quote || v.len == 0)
+	if (v.len == 0)
 		return -EINVAL;
 	*ub = v.off;
 	*ue = (size_t)v.off + v.len;

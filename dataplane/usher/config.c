@@ -104,23 +104,6 @@ typedef int (*conf_parse_fn)(struct conf_ctx *cx, const char *v, const struct us
 			     char *msg, size_t len);
 
 static int
-parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out, char *msg,
-	   size_t len)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || x < min || x > max) {
-		snprintf(msg, len, "'%s' is not a number from %lu to %lu", v, min, max);
-		return -EINVAL;
-	}
-	*out = x;
-	return 0;
-}
-
-static int
 parse_bool(const char *v, bool *out, char *msg, size_t len)
 {
 	static const char *const yes[] = {"true", "yes", "on", "1"};
@@ -210,11 +193,11 @@ p_lcores(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, char
 
 		if (dash != NULL)
 			*dash = '\0';
-		if (parse_uint(ush_ini_trim(items[i]), 0, RTE_MAX_LCORE - 1, &lo, msg, len) < 0)
+		if (ush_ini_uint(ush_ini_trim(items[i]), 0, RTE_MAX_LCORE - 1, &lo, msg, len) < 0)
 			return -EINVAL;
 		hi = lo;
 		if (dash != NULL &&
-		    parse_uint(ush_ini_trim(dash + 1), lo, RTE_MAX_LCORE - 1, &hi, msg, len) < 0)
+		    ush_ini_uint(ush_ini_trim(dash + 1), lo, RTE_MAX_LCORE - 1, &hi, msg, len) < 0)
 			return -EINVAL;
 		for (unsigned long l = lo; l <= hi; l++) {
 			for (unsigned int k = 0; k < c->n_lcores; k++) {
@@ -250,7 +233,7 @@ p_sip_ports(struct conf_ctx *cx, const char *v, const struct ush_dp_origin *o, c
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned long p;
 
-		if (parse_uint(items[i], 1, 65535, &p, msg, len) < 0)
+		if (ush_ini_uint(items[i], 1, 65535, &p, msg, len) < 0)
 			return -EINVAL;
 		for (unsigned int k = 0; k < c->n_sip_ports; k++) {
 			if (c->sip_ports[k] == p) {
@@ -549,7 +532,7 @@ ush_dp_cidr_parse(const char *text, struct ush_dp_cidr *c, char *msg, size_t len
 		return -EINVAL;
 	}
 	depth = max;
-	if (slash != NULL && parse_uint(slash + 1, 1, max, &depth, msg, len) < 0) {
+	if (slash != NULL && ush_ini_uint(slash + 1, 1, max, &depth, msg, len) < 0) {
 		/* rte_lpm takes 1..32, rte_lpm6 1..128: a /0 would cover everyone anyway */
 		snprintf(msg, len, "'%s': prefix length must be 1 to %lu", text, max);
 		return -EINVAL;
@@ -935,7 +918,7 @@ conf_apply(const struct conf_key *k, struct conf_ctx *cx, const char *v,
 
 	switch (k->kind) {
 	case CONF_UINT:
-		if (parse_uint(v, k->min, k->max, &x, msg, len) < 0)
+		if (ush_ini_uint(v, k->min, k->max, &x, msg, len) < 0)
 			return -EINVAL;
 		conf_store(field, k->size, x);
 		return 0;

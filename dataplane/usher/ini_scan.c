@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ush_ini_scan.h"
@@ -149,4 +150,21 @@ ush_ini_scan(const char *path, unsigned int flags, struct ush_ini_line *lines,
 	*n_lines = n;
 	fclose(f);
 	return rc;
+}
+
+int
+ush_ini_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out, char *msg,
+	     size_t len)
+{
+	unsigned long x;
+	char *end;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || x < min || x > max) {
+		snprintf(msg, len, "'%s' is not a number from %lu to %lu", v, min, max);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
 }

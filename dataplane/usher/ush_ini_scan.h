@@ -37,6 +37,13 @@ int ush_ini_scan(const char *path, unsigned int flags, struct ush_ini_line *line
 /* Skips leading blanks and cuts trailing blanks and line ends, in place. */
 char *ush_ini_trim(char *s);
 
+/*
+ * A decimal number from min to max (digits only: no sign, blank or base prefix). Returns 0,
+ * or -EINVAL with "'v' is not a number from min to max" in msg.
+ */
+int ush_ini_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out,
+		 char *msg, size_t len);
+
 /* The line of section's key (key "" for the [section] line itself), or 0. */
 unsigned int ush_ini_line_of(const struct ush_ini_line *lines, unsigned int n_lines,
 			     const char *section, const char *key);

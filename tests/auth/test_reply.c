@@ -189,6 +189,14 @@ count_lines(const char *prefix)
 #define RL_REG "REGISTER sip:example.com SIP/2.0\r\n"
 #define RL_INV "INVITE sip:bob@example.com SIP/2.0\r\n"
 
+/* An INVITE with one Via and no To-tag */
+#define INV_PLAIN                                                                                  \
+	RL_INV "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"                                   \
+	       "From: <sip:alice@example.com>;tag=f1\r\n"                                         \
+	       "To: <sip:bob@example.com>\r\n"                                                    \
+	       "Call-ID: c1\r\n"                                                                  \
+	       "CSeq: 7 INVITE\r\n\r\n"
+
 #define MAND_REG(via)                                                                              \
 	"Via: " via "\r\n"                                                                         \
 	"From: <sip:alice@example.com>;tag=a73kszlfl\r\n"                                          \
@@ -261,11 +269,7 @@ Test(reply, retry_after_503)
 {
 	struct ush_reply_source s = src4("192.0.2.10", 5060);
 
-	req(RL_INV "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
-		   "From: <sip:alice@example.com>;tag=f1\r\n"
-		   "To: <sip:bob@example.com>\r\n"
-		   "Call-ID: c1\r\n"
-		   "CSeq: 7 INVITE\r\n\r\n");
+	req(INV_PLAIN);
 	build_ok(503, "t", &s, NULL, 4294967295u);
 	expect_out("SIP/2.0 503 Service Unavailable\r\n"
 		   "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
@@ -969,11 +973,7 @@ Test(reply, server_header_only_when_configured)
 {
 	struct ush_reply_source s = src4("192.0.2.10", 5060);
 
-	req(RL_INV "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
-		   "From: <sip:alice@example.com>;tag=f1\r\n"
-		   "To: <sip:bob@example.com>\r\n"
-		   "Call-ID: c1\r\n"
-		   "CSeq: 7 INVITE\r\n\r\n");
+	req(INV_PLAIN);
 	build_ok(503, "t", &s, NULL, 5);
 	cr_expect_eq(count_lines("Server:"), 0, "default: no Server header");
 	server = "PBX";
@@ -1003,11 +1003,7 @@ Test(reply, server_header_rules)
 	cr_expect(ush_reply_server_ok(longest, USH_REPLY_SERVER_MAX));
 	cr_expect_not(ush_reply_server_ok(longest, USH_REPLY_SERVER_MAX + 1));
 	cr_expect_not(ush_reply_server_ok("", 0));
-	req(RL_INV "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
-		   "From: <sip:alice@example.com>;tag=f1\r\n"
-		   "To: <sip:bob@example.com>\r\n"
-		   "Call-ID: c1\r\n"
-		   "CSeq: 7 INVITE\r\n\r\n");
+	req(INV_PLAIN);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_expect_not(ush_reply_server_ok(bad[i], strlen(bad[i])), "%zu", i);
 		server = bad[i];

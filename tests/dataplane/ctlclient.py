@@ -20,7 +20,7 @@ MAGIC = 0x55534843  # "USHC"
 VERSION = 1
 HDR = struct.Struct("!IBBHII")  # magic, version, type, flags, seq, len
 PAYLOAD_MAX = 1 << 20
-REQUEST, REPLY, CREDS = 1, 2, 3
+REQUEST, REPLY, CREDS, PUNT, VERDICT = 1, 2, 3, 4, 5
 CRED_SET, CRED_DEL = 1, 2
 # enum ush_hash (include/usher_algo.h): the HA1 slot a record fills
 HASHES = {"MD5": 0, "SHA-256": 1, "SHA-512-256": 2}

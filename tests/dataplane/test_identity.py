@@ -30,6 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import ctlclient  # noqa: E402
 import gen  # noqa: E402
 from gen import Endpoint  # noqa: E402
 from scapy.layers.inet import IP, UDP  # noqa: E402
@@ -45,8 +46,7 @@ TRUNK = Endpoint("02:00:5e:00:53:0b", "192.0.2.77", 5060)  # another carrier: al
 TRUNK6 = "2001:db8::77"
 ORIG, DEST = "12025550100", "12025550101"
 X5U = "https://cert.example.test/%s.pem"
-MAGIC, VERSION = 0x55534843, 1
-REQUEST, REPLY, CREDS, PUNT, VERDICT = 1, 2, 3, 4, 5
+from ctlclient import REQUEST, PUNT  # noqa: E402
 
 
 class Fail(Exception):
@@ -432,46 +432,26 @@ def tc_unavailable(c):
     c.expect(tot.get("id_fwd_no_validation") == 1, "id_fwd_no_validation not 1")
 
 
-class MuteVerifier:
+class MuteVerifier(ctlclient.CtlClient):
     """A verifier that asks for punts (hello identity: true), records them, never answers."""
 
     def __init__(self, path):
         deadline = time.time() + 30
         while True:
             try:
-                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.s.connect(path)
+                super().__init__(path)
                 break
             except OSError:
-                self.s.close()
                 if time.time() > deadline:
                     raise Fail("usher's control socket did not appear")
                 time.sleep(0.1)
-        self.s.settimeout(10)
-        self.seq = 0
         self.punts = []
 
-    def send(self, ftype, payload):
-        self.seq += 1
-        self.s.sendall(struct.pack("!IBBHII", MAGIC, VERSION, ftype, 0, self.seq,
-                                   len(payload)) + payload)
-
-    def recv(self):
-        def exact(n):
-            b = b""
-            while len(b) < n:
-                chunk = self.s.recv(n - len(b))
-                if not chunk:
-                    raise Fail("usher closed the control connection")
-                b += chunk
-            return b
-        magic, ver, ftype, flags, seq, n = struct.unpack("!IBBHII", exact(16))
-        return ftype, exact(n)
-
     def call(self, obj):
-        self.send(REQUEST, json.dumps(obj).encode())
+        """A request's reply; the punts that arrive before it are recorded."""
+        self.send_frame(REQUEST, json.dumps(obj).encode())
         while True:
-            ftype, payload = self.recv()
+            ftype, _, payload = self.recv_frame()
             if ftype == PUNT:
                 self.punts.append(payload)
                 continue
@@ -486,13 +466,13 @@ class MuteVerifier:
 
     def drain(self, seconds):
         end = time.time() + seconds
-        self.s.settimeout(0.2)
+        self.sock.settimeout(0.2)
         while time.time() < end:
             try:
-                ftype, payload = self.recv()
+                ftype, _, payload = self.recv_frame()
             except socket.timeout:
                 continue
-            except Fail:
+            except ConnectionError:
                 return
             if ftype == PUNT:
                 self.punts.append(payload)

@@ -74,4 +74,14 @@ id_test_teardown(void)
 	sp_key = NULL;
 }
 
+/* A verification's outcome is the expected reason and SIP code. */
+static void
+expect(struct ushd_identity_result r, enum ushd_id_reason reason, uint16_t code)
+{
+	cr_assert_eq(r.reason, reason, "reason %s (%s), want %s",
+		     ushd_identity_reason_name(r.reason), r.detail,
+		     ushd_identity_reason_name(reason));
+	cr_assert_eq(r.sip_code, code, "code %u want %u", r.sip_code, code);
+}
+
 #endif /* USHD_ID_TEST_H */

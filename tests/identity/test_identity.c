@@ -72,15 +72,6 @@ run(const char *name, const char *x5u, long long iat, const char *from, const ch
 	return res;
 }
 
-static void
-expect(struct ushd_identity_result r, enum ushd_id_reason reason, uint16_t code)
-{
-	cr_assert_eq(r.reason, reason, "reason %s (%s), want %s",
-		     ushd_identity_reason_name(r.reason), r.detail,
-		     ushd_identity_reason_name(reason));
-	cr_assert_eq(r.sip_code, code, "code %u want %u", r.sip_code, code);
-}
-
 /* ---- verdicts ---- */
 
 Test(identity, valid_passes)

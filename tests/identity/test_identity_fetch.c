@@ -121,15 +121,6 @@ run(const char *x5u, long long iat)
 	return res;
 }
 
-static void
-expect(struct ushd_identity_result r, enum ushd_id_reason reason, uint16_t code)
-{
-	cr_assert_eq(r.reason, reason, "reason %s (%s), want %s",
-		     ushd_identity_reason_name(r.reason), r.detail,
-		     ushd_identity_reason_name(reason));
-	cr_assert_eq(r.sip_code, code, "code %u want %u", r.sip_code, code);
-}
-
 static struct ushd_identity_stats
 stats(void)
 {
