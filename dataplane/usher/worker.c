@@ -123,6 +123,22 @@ send_one(struct ush_dp_worker *w, struct ush_dp_txbuf *b, struct rte_mbuf *m)
 		send_burst(w, b);
 }
 
+/* Append n frames to a TX buffer, sending each time it fills. */
+static inline void
+send_many(struct ush_dp_worker *w, struct ush_dp_txbuf *b, struct rte_mbuf **m, uint16_t n)
+{
+	while (n > 0) {
+		uint16_t k = RTE_MIN(n, (uint16_t)(USH_DP_BURST - b->len));
+
+		memcpy(&b->m[b->len], m, k * sizeof(*m));
+		b->len += k;
+		m += k;
+		n -= k;
+		if (b->len == USH_DP_BURST)
+			send_burst(w, b);
+	}
+}
+
 static inline uint8_t
 passthrough(const struct ush_dp_shared *sh, uint8_t ctr, uint8_t *kind)
 {
@@ -588,100 +604,139 @@ frag_split(const struct ush_dp_worker *w, struct rte_mbuf *head, bool v6, struct
 }
 
 /*
- * L2-L4 of one outside frame: Ethernet with up to two VLAN tags, IPv4 or IPv6 (extension
- * headers walked), UDP. Fragments of UDP datagrams go to the reassembly table; the frame that
- * completes a datagram is replaced by the whole (*mp) and classified as one. Fills the lane
- * when the frame goes to the pipeline.
+ * The shape nearly every outside frame has: Ethernet without tags, IPv4 without options, not a
+ * fragment, the datagram within the frame, a UDP header within the datagram and its length
+ * consistent. Three loads decide it; returns the destination port (host order) with l filled
+ * as parse_ipv4() would, or -1 for anything else, which takes the general walk (l3_walk() and
+ * udp_port()) and reaches the same verdict there, only slower.
  */
-static inline void
-classify(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c,
-	 struct ush_auth_pkt *lane, uint32_t *lin_used, uint64_t tsc)
+static inline int32_t
+plain_udp4(const struct rte_mbuf *m, struct l3_info *l)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t a, b;
+	uint32_t u, tot, ulen;
+
+	if (unlikely(m->data_len < ETH_LEN + IP_LEN + UDP_LEN))
+		return -1;
+	/* bytes 12..19: EtherType, version and IHL, TOS, total length, identification */
+	memcpy(&a, p + 12, sizeof(a));
+	/* bytes 20..27: flags and fragment offset, TTL, protocol, checksum, 2 of the source */
+	memcpy(&b, p + 20, sizeof(b));
+	/* bytes 36..39: UDP destination port and length */
+	memcpy(&u, p + ETH_LEN + IP_LEN + 2, sizeof(u));
+	a = rte_be_to_cpu_64(a);
+	b = rte_be_to_cpu_64(b);
+	u = rte_be_to_cpu_32(u);
+	tot = (uint32_t)(a >> 16) & 0xffff;
+	ulen = u & 0xffff;
+	/* IPv4 with IHL 5; MF and the offset clear (DF and the reserved bit do not matter); UDP */
+	if ((a >> 40) != ((uint64_t)RTE_ETHER_TYPE_IPV4 << 8 | 0x45) ||
+	    (b & UINT64_C(0x3fff00ff00000000)) != (uint64_t)IPPROTO_UDP << 32 ||
+	    tot < IP_LEN + UDP_LEN || tot > m->pkt_len - ETH_LEN || ulen < UDP_LEN ||
+	    ulen > tot - IP_LEN)
+		return -1;
+	l->l3_len = IP_LEN;
+	l->l4_off = ETH_LEN + IP_LEN;
+	l->end = ETH_LEN + tot;
+	return (int32_t)(u >> 16);
+}
+
+/*
+ * L2 and L3 of a frame plain_udp4() did not take: Ethernet with up to two VLAN tags, IPv4 or
+ * IPv6 (extension headers walked). Fragments of UDP datagrams go to the reassembly table; the
+ * frame that completes a datagram replaces the fragment in *mp. Returns the L2 length with l
+ * filled for a UDP datagram, or 0 with the frame's fate in c.
+ */
+static uint32_t
+l3_walk(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, struct l3_info *l,
+	uint64_t tsc)
 {
 	const struct ush_dp_shared *sh = w->sh;
 	struct rte_mbuf *m = *mp;
-	const struct rte_udp_hdr *udp;
-	const uint8_t *l3;
-	struct l3_info l;
-	enum l3_kind k;
 	rte_be16_t type = 0;
-	uint32_t l2, off, ulen, plen;
-	uint64_t fl;
-	uint16_t dport;
+	enum l3_kind k;
+	uint32_t l2;
 	bool v6;
 
-	c->reasm = 0;
 	l2 = l2_parse(m, &type);
 	v6 = type == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	if (unlikely(l2 == 0) || (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) && !v6)) {
 		c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
-		return;
+		return 0;
 	}
-	c->l2_len = (uint8_t)l2;
 	c->v6 = v6;
 	for (;;) {
 		struct rte_mbuf *r;
 		uint8_t ctr;
 
-		k = v6 ? parse_ipv6(m, l2, &l) : parse_ipv4(m, l2, &l);
+		k = v6 ? parse_ipv6(m, l2, l) : parse_ipv4(m, l2, l);
 		if (likely(k == L3_UDP))
-			break;
+			return l2;
 		if (k == L3_OTHER) {
 			c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
-			return;
+			return 0;
 		}
 		if (k == L3_EXT) {
 			c->kind = PKT_DROP;
 			c->ctr = USH_CTR_DROP_IPV6_EXT;
-			return;
+			return 0;
 		}
-		if (k == L3_BAD || c->reasm)
-			goto malformed;
+		if (k == L3_BAD || c->reasm) {
+			c->kind = PKT_DROP;
+			c->ctr = USH_CTR_DROP_IP_MALFORMED;
+			return 0;
+		}
 		if (w->frag_tbl == NULL) { /* [reassembly] max_flows = 0 */
 			c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
-			return;
+			return 0;
 		}
-		r = frag_gather(w, m, l2, &l, v6, tsc, &ctr);
+		r = frag_gather(w, m, l2, l, v6, tsc, &ctr);
 		if (r == NULL) {
 			c->kind = ctr == USH_CTR_COUNT ? PKT_GONE : PKT_DROP;
 			c->ctr = ctr;
 			*mp = ctr == USH_CTR_COUNT ? NULL : m;
-			return;
+			return 0;
 		}
 		*mp = m = r;
 		c->reasm = 1;
 	}
+}
 
-	l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l2);
-	if (unlikely(l.end < l.l4_off + UDP_LEN || m->data_len < l.l4_off + UDP_LEN))
-		goto malformed;
-	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, l.l4_off);
-	ulen = rte_be_to_cpu_16(udp->dgram_len);
-	if (unlikely(ulen < UDP_LEN || ulen > l.end - l.l4_off))
-		goto malformed;
-	dport = rte_be_to_cpu_16(udp->dst_port);
-	if (!(sh->sip_port_map[dport >> 6] & (UINT64_C(1) << (dport & 63)))) {
-		c->ctr = passthrough(sh, USH_CTR_FWD_NON_SIP_PORT, &c->kind);
-		return;
-	}
+/*
+ * A datagram to a SIP port: its checksums must hold, then its payload fills the lane (copied
+ * to w->lin when it spans segments). Out of line: the pass-through loop stays small.
+ */
+static __rte_noinline void
+sip_lane(struct ush_dp_worker *w, const struct rte_mbuf *m, struct pkt_cls *c,
+	 const struct l3_info *l, struct ush_auth_pkt *lane, uint32_t *lin_used)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, c->l2_len);
+	const struct rte_udp_hdr *udp =
+		rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, l->l4_off);
+	uint32_t ulen = rte_be_to_cpu_16(udp->dgram_len);
+	uint32_t off = l->l4_off + UDP_LEN, plen = ulen - UDP_LEN;
+	bool v6 = c->v6;
+	uint64_t fl;
 
-	/* headed for the pipeline: the checksums must hold */
 	fl = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (!v6 && unlikely(fl == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			    (fl != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-			     cksum_fold(cksum_partial(l3, l.l3_len, 0)) != 0xffff)))
-		goto malformed;
+			     cksum_fold(cksum_partial(l3, l->l3_len, 0)) != 0xffff))) {
+		c->kind = PKT_DROP;
+		c->ctr = USH_CTR_DROP_IP_MALFORMED;
+		return;
+	}
 	fl = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	/* a zero UDP checksum means "none" in IPv4 and is invalid in IPv6 (RFC 8200 §8.1) */
 	if (unlikely(fl == RTE_MBUF_F_RX_L4_CKSUM_BAD || (v6 && udp->dgram_cksum == 0) ||
 		     (fl != RTE_MBUF_F_RX_L4_CKSUM_GOOD && udp->dgram_cksum != 0 &&
-		      !udp_cksum_ok(m, l3, v6, udp, l.l4_off, (uint16_t)ulen)))) {
+		      !udp_cksum_ok(m, l3, v6, udp, l->l4_off, (uint16_t)ulen)))) {
 		c->kind = PKT_DROP;
 		c->ctr = USH_CTR_DROP_UDP_CHECKSUM;
 		return;
 	}
 
-	off = l.l4_off + UDP_LEN;
-	plen = ulen - UDP_LEN;
 	if (likely(off + plen <= m->data_len)) {
 		lane->sip = rte_pktmbuf_mtod_offset(m, const char *, off);
 	} else {
@@ -705,11 +760,66 @@ classify(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c,
 	}
 	lane->src.port = rte_be_to_cpu_16(udp->src_port);
 	c->kind = PKT_SIP;
-	c->l4_off = (uint16_t)l.l4_off;
-	return;
+	c->l4_off = (uint16_t)l->l4_off;
+}
+
+/*
+ * The UDP header of a datagram l3_walk() found: returns its destination port (host order), or
+ * -1 with c set to drop a header that does not fit the datagram or the frame.
+ */
+static int32_t
+udp_port(const struct rte_mbuf *m, const struct l3_info *l, struct pkt_cls *c)
+{
+	const struct rte_udp_hdr *udp;
+	uint32_t ulen;
+
+	if (unlikely(l->end < l->l4_off + UDP_LEN || m->data_len < l->l4_off + UDP_LEN))
+		goto malformed;
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, l->l4_off);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (unlikely(ulen < UDP_LEN || ulen > l->end - l->l4_off))
+		goto malformed;
+	return rte_be_to_cpu_16(udp->dst_port);
 malformed:
 	c->kind = PKT_DROP;
 	c->ctr = USH_CTR_DROP_IP_MALFORMED;
+	return -1;
+}
+
+/*
+ * One outside frame: L2-L4 (plain_udp4(), else l3_walk() and udp_port()), then datagrams to a
+ * SIP port go on to sip_lane() and other ports follow the pass-through policy, read once per
+ * burst by the caller (pass: PKT_FWD or PKT_DROP).
+ */
+static inline void
+classify(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, uint8_t pass,
+	 struct ush_auth_pkt *lane, uint32_t *lin_used, uint64_t tsc)
+{
+	const struct ush_dp_shared *sh = w->sh;
+	struct l3_info l;
+	int32_t dport;
+
+	dport = plain_udp4(*mp, &l);
+	if (likely(dport >= 0)) {
+		*c = (struct pkt_cls){.l2_len = ETH_LEN};
+	} else {
+		uint32_t l2;
+
+		*c = (struct pkt_cls){0};
+		l2 = l3_walk(w, mp, c, &l, tsc);
+		if (l2 == 0)
+			return;
+		c->l2_len = (uint8_t)l2;
+		dport = udp_port(*mp, &l, c);
+		if (dport < 0)
+			return;
+	}
+	if (!(sh->sip_port_map[dport >> 6] & (UINT64_C(1) << (dport & 63)))) {
+		c->kind = pass;
+		c->ctr = pass == PKT_FWD ? USH_CTR_FWD_NON_SIP_PORT : USH_CTR_DROP_PASSTHROUGH;
+		return;
+	}
+	sip_lane(w, *mp, c, &l, lane, lin_used);
 }
 
 /*
@@ -1378,18 +1488,32 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 	struct ush_auth_pkt lanes[USH_DP_BURST];
 	struct pkt_cls cls[USH_DP_BURST];
 	uint32_t lin_used = 0;
-	unsigned int n_lanes = 0;
+	unsigned int n_lanes = 0, n_fwd = 0, n_port = 0;
+	uint8_t pass;
 	uint16_t i;
 
 	w->ctr.c[USH_CTR_RX_OUTSIDE] += n;
+	pass = atomic_load_explicit(&w->sh->passthrough, memory_order_relaxed) ==
+			       USH_DP_PASS_FORWARD ? PKT_FWD : PKT_DROP;
 	for (i = 0; i < n && i < USH_DP_PREFETCH; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		if (i + USH_DP_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + USH_DP_PREFETCH], void *));
-		classify(w, &pkts[i], &cls[i], &lanes[n_lanes], &lin_used, tsc);
-		if (cls[i].kind == PKT_SIP)
+		classify(w, &pkts[i], &cls[i], pass, &lanes[n_lanes], &lin_used, tsc);
+		if (cls[i].kind == PKT_SIP) {
 			cls[i].lane = (uint8_t)n_lanes++;
+		} else if (cls[i].kind == PKT_FWD && !cls[i].reasm) {
+			n_fwd++;
+			n_port += cls[i].ctr == USH_CTR_FWD_NON_SIP_PORT;
+		}
+	}
+	if (n_fwd == n) {
+		/* all forwarded as they are (RTP, ...): count and hand over in one go */
+		w->ctr.c[USH_CTR_FWD_NON_SIP_PORT] += n_port;
+		w->ctr.c[USH_CTR_FWD_NON_UDP] += n - n_port;
+		send_many(w, in_tx, pkts, n);
+		return;
 	}
 	/* fragments of invalid, expired or unplaceable trains, counted already */
 	if (unlikely(w->frag_dr != NULL && w->frag_dr->cnt > 0))
@@ -1470,8 +1594,7 @@ inside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 	w->ctr.c[USH_CTR_RX_INSIDE] += n;
 	w->ctr.c[USH_CTR_FWD_OUTWARD] += n;
-	for (uint16_t i = 0; i < n; i++)
-		send_one(w, out_tx, pkts[i]);
+	send_many(w, out_tx, pkts, n);
 }
 
 int

@@ -1341,6 +1341,7 @@ def tc_l2_l3(c):
     bad_ipck = bytearray(bytes(c.plain("REGISTER")))
     bad_ipck[24] ^= 0xFF
     tiny = Ether(bytes(frame(b"k", sport=1024, dport=9)) + b"\x00" * 13)  # padded to 60
+    rtp = frame(b"\x80" + b"\x00" * 31, dport=30000)
     items = [
         (with_ip_options(reg), challenge("REGISTER", "challenge_no_credentials", conf,
                                          note="IPv4 options")),
@@ -1348,8 +1349,38 @@ def tc_l2_l3(c):
          fwd("fwd_auth_ok", "IPv4 options, right credentials")),
         (Ether(bytes(bad_ipck)), drop("drop_ip_malformed", "bad IPv4 header checksum")),
         (tiny, fwd("fwd_non_sip_port", "60-byte frame with Ethernet padding")),
+        # the edges of the plain Ethernet/IPv4/UDP shape (worker.c plain_udp4()) and beyond
+        (with_ip_options(rtp), fwd("fwd_non_sip_port", "IPv4 options, not a SIP port")),
+        (reshape(rtp, flags=0xC0), fwd("fwd_non_sip_port", "DF and the reserved bit set")),
+        (reshape(reg, flags=0xC0), challenge("REGISTER", "challenge_no_credentials", conf,
+                                             note="DF and the reserved bit, SIP")),
+        (reshape(rtp, tot=16), drop("drop_ip_malformed", "IP total length below its header")),
+        (reshape(rtp, tot=24), drop("drop_ip_malformed", "UDP header past the datagram")),
+        (reshape(rtp, ulen=7), drop("drop_ip_malformed", "UDP length below its header")),
+        (reshape(rtp, vihl=0x65), drop("drop_ip_malformed", "version 6 in an IPv4 frame")),
+        (reshape(rtp, vihl=0x44), drop("drop_ip_malformed", "IHL below 5")),
+        (reshape(rtp, tot=27, trim=41), drop("drop_ip_malformed", "41-byte frame")),
+        (reshape(rtp, tot=28, ulen=8, trim=60),
+         fwd("fwd_non_sip_port", "empty UDP datagram, Ethernet padding")),
     ]
     c.run(Run("l2l3", conf, items))
+
+
+def reshape(pkt, tot=None, ulen=None, flags=None, vihl=None, trim=None):
+    """An IPv4/UDP frame with header fields set as given (IPv4 header checksum fixed): total
+    length, UDP length, the flags byte, version/IHL; trim cuts the frame to that many bytes."""
+    raw = bytearray(bytes(pkt))
+    if tot is not None:
+        raw[16:18] = tot.to_bytes(2, "big")
+    if ulen is not None:
+        raw[38:40] = ulen.to_bytes(2, "big")
+    if flags is not None:
+        raw[20] = flags
+    if vihl is not None:
+        raw[14] = vihl
+    if trim is not None:
+        raw = raw[:trim] + b"\x00" * (trim - len(raw))
+    return Ether(bytes(fix_ip_checksum(raw)))
 
 
 @case
