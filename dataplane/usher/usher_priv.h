@@ -302,7 +302,7 @@ struct ush_dp_pend {
 struct ush_dp_shared {
 	struct ush_dp_port port[USH_DP_NPORTS];
 	uint64_t sip_port_map[65536 / 64]; /**< bit per UDP destination port */
-	_Atomic uint8_t passthrough; /**< [policy] passthrough: live, read relaxed per packet */
+	_Atomic uint8_t passthrough; /**< [policy] passthrough: live, read relaxed once per burst */
 	uint32_t reasm_max_flows;  /**< [reassembly], per worker */
 	uint32_t reasm_timeout_ms;
 	/**

@@ -139,16 +139,12 @@ send_many(struct ush_dp_worker *w, struct ush_dp_txbuf *b, struct rte_mbuf **m, 
 	}
 }
 
-static inline uint8_t
-passthrough(const struct ush_dp_shared *sh, uint8_t ctr, uint8_t *kind)
+/* The pass-through policy's outcome (pass: PKT_FWD or PKT_DROP) for a frame counted as ctr. */
+static inline void
+pass_through(struct pkt_cls *c, uint8_t pass, uint8_t ctr)
 {
-	if (likely(atomic_load_explicit(&sh->passthrough, memory_order_relaxed) ==
-		   USH_DP_PASS_FORWARD)) {
-		*kind = PKT_FWD;
-		return ctr;
-	}
-	*kind = PKT_DROP;
-	return USH_CTR_DROP_PASSTHROUGH;
+	c->kind = pass;
+	c->ctr = pass == PKT_FWD ? ctr : USH_CTR_DROP_PASSTHROUGH;
 }
 
 /*
@@ -646,13 +642,13 @@ plain_udp4(const struct rte_mbuf *m, struct l3_info *l)
  * L2 and L3 of a frame plain_udp4() did not take: Ethernet with up to two VLAN tags, IPv4 or
  * IPv6 (extension headers walked). Fragments of UDP datagrams go to the reassembly table; the
  * frame that completes a datagram replaces the fragment in *mp. Returns the L2 length with l
- * filled for a UDP datagram, or 0 with the frame's fate in c.
+ * filled for a UDP datagram, or 0 with the frame's fate in c (other protocols: the
+ * pass-through policy, pass).
  */
 static uint32_t
-l3_walk(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, struct l3_info *l,
-	uint64_t tsc)
+l3_walk(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, uint8_t pass,
+	struct l3_info *l, uint64_t tsc)
 {
-	const struct ush_dp_shared *sh = w->sh;
 	struct rte_mbuf *m = *mp;
 	rte_be16_t type = 0;
 	enum l3_kind k;
@@ -662,7 +658,7 @@ l3_walk(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, struct
 	l2 = l2_parse(m, &type);
 	v6 = type == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	if (unlikely(l2 == 0) || (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) && !v6)) {
-		c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
+		pass_through(c, pass, USH_CTR_FWD_NON_UDP);
 		return 0;
 	}
 	c->v6 = v6;
@@ -674,7 +670,7 @@ l3_walk(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, struct
 		if (likely(k == L3_UDP))
 			return l2;
 		if (k == L3_OTHER) {
-			c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
+			pass_through(c, pass, USH_CTR_FWD_NON_UDP);
 			return 0;
 		}
 		if (k == L3_EXT) {
@@ -688,7 +684,7 @@ l3_walk(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, struct
 			return 0;
 		}
 		if (w->frag_tbl == NULL) { /* [reassembly] max_flows = 0 */
-			c->ctr = passthrough(sh, USH_CTR_FWD_NON_UDP, &c->kind);
+			pass_through(c, pass, USH_CTR_FWD_NON_UDP);
 			return 0;
 		}
 		r = frag_gather(w, m, l2, l, v6, tsc, &ctr);
@@ -806,7 +802,7 @@ classify(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, uint8
 		uint32_t l2;
 
 		*c = (struct pkt_cls){0};
-		l2 = l3_walk(w, mp, c, &l, tsc);
+		l2 = l3_walk(w, mp, c, pass, &l, tsc);
 		if (l2 == 0)
 			return;
 		c->l2_len = (uint8_t)l2;
@@ -815,8 +811,7 @@ classify(struct ush_dp_worker *w, struct rte_mbuf **mp, struct pkt_cls *c, uint8
 			return;
 	}
 	if (!(sh->sip_port_map[dport >> 6] & (UINT64_C(1) << (dport & 63)))) {
-		c->kind = pass;
-		c->ctr = pass == PKT_FWD ? USH_CTR_FWD_NON_SIP_PORT : USH_CTR_DROP_PASSTHROUGH;
+		pass_through(c, pass, USH_CTR_FWD_NON_SIP_PORT);
 		return;
 	}
 	sip_lane(w, *mp, c, &l, lane, lin_used);
