@@ -20,12 +20,13 @@ from gen import Ether, IP, UDP  # noqa: E402
 
 GROUPS = [
     ("Forwarded to the PBX (inside port)",
-     ["fwd_auth_ok", "fwd_response", "fwd_exempt", "fwd_in_dialog", "fwd_non_sip_port",
-      "fwd_non_udp"]),
+     ["fwd_auth_ok", "fwd_retransmission", "fwd_response", "fwd_exempt", "fwd_in_dialog",
+      "fwd_allowed", "fwd_non_sip_port", "fwd_non_udp"]),
     ("Answered by Usher itself (outside port)",
      ["challenge_no_credentials", "challenge_stale", "challenge_bad_response",
       "challenge_nc_replay", "challenge_uri_mismatch", "challenge_algorithm", "challenge_qop",
-      "challenge_nonce_invalid", "challenge_credentials_malformed", "reply_400"]),
+      "challenge_nonce_invalid", "challenge_credentials_malformed", "reply_400",
+      "deny_blocked", "deny_banned", "deny_rate", "shed_challenge"]),
     ("Absorbed or dropped",
      ["absorb_ack", "drop_sip_malformed", "drop_udp_checksum", "drop_ip_malformed",
       "drop_passthrough", "drop_no_mbuf", "drop_tx_full"]),

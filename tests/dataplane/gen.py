@@ -454,7 +454,9 @@ def demo_frames(secret, ts):
     out.append((reg("carol", "demo-4", cred("SHA-512-256", "carol", "singer", 103,
                                             qop="auth-int")),
                 "carol REGISTER, SHA-512-256 qop=auth-int, right password"))
-    out.append((bob.copy(), "bob REGISTER replayed by someone else (same nonce and nc)"))
+    out.append((bob.copy(), "bob's phone resends it byte for byte (UDP retransmission)"))
+    out.append((frame(bytes(bob[UDP].payload), src=mallory),
+                "the same request replayed from 203.0.113.66 (same nonce, nc)"))
     out.append((reg("bob", "demo-6", cred("MD5", "bob", "123456", 201), src=mallory),
                 "bob REGISTER from 203.0.113.66, wrong password"))
     out.append((reg("admin", "demo-7", cred("MD5", "admin", "admin", 202), src=mallory),
