@@ -1287,8 +1287,9 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 	uint16_t i;
 
 	w->ctr.c[USH_CTR_RX_OUTSIDE] += n;
-	pass = atomic_load_explicit(&w->sh->passthrough, memory_order_relaxed) ==
-			       USH_DP_PASS_FORWARD ? PKT_FWD : PKT_DROP;
+	/* [policy] passthrough, for this burst: what becomes of frames that are not SIP */
+	pass = atomic_load_explicit(&w->sh->passthrough, memory_order_relaxed);
+	pass = pass == USH_DP_PASS_FORWARD ? PKT_FWD : PKT_DROP;
 	for (i = 0; i < n && i < USH_DP_PREFETCH; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
@@ -1302,6 +1303,9 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 			n_port += cls[i].ctr == USH_CTR_FWD_NON_SIP_PORT;
 		}
 	}
+	/* fragments of invalid, expired or unplaceable trains, counted already */
+	if (unlikely(w->frag_dr != NULL && w->frag_dr->cnt > 0))
+		rte_ip_frag_free_death_row(w->frag_dr, USH_DP_PREFETCH);
 	if (n_fwd == n) {
 		/* all forwarded as they are (RTP, ...): count and hand over in one go */
 		w->ctr.c[USH_CTR_FWD_NON_SIP_PORT] += n_port;
@@ -1309,9 +1313,6 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 		send_many(w, in_tx, pkts, n);
 		return;
 	}
-	/* fragments of invalid, expired or unplaceable trains, counted already */
-	if (unlikely(w->frag_dr != NULL && w->frag_dr->cnt > 0))
-		rte_ip_frag_free_death_row(w->frag_dr, USH_DP_PREFETCH);
 	if (n_lanes > 0) {
 		/* facts the pipeline decides on: [lists] (lists.c) and [overload] */
 		ush_dp_lists_lookup(atomic_load_explicit(&w->sh->lists, memory_order_acquire),

@@ -56,13 +56,13 @@ make_frame(uint8_t *f, uint16_t dport, uint16_t payload, uint16_t pad)
 	size_t len = ETH_LEN + tot + pad;
 
 	memset(f, 0, len);
-	memset(f, 0x02, 12);					/* MAC addresses */
-	f[12] = 0x08, f[13] = 0x00;				/* IPv4 */
-	f[14] = 0x45;						/* version 4, IHL 5 */
-	f[16] = (uint8_t)(tot >> 8), f[17] = (uint8_t)tot;	/* total length */
-	f[20] = 0x40;						/* DF */
+	memset(f, 0x02, 12);				   /* MAC addresses */
+	f[12] = 0x08, f[13] = 0x00;			   /* IPv4 */
+	f[14] = 0x45;					   /* version 4, IHL 5 */
+	f[16] = (uint8_t)(tot >> 8), f[17] = (uint8_t)tot; /* total length */
+	f[20] = 0x40;					   /* DF */
 	f[22] = 64, f[23] = IPPROTO_UDP;
-	f[34] = 0x13, f[35] = 0xc4;				/* source port 5060 */
+	f[34] = 0x13, f[35] = 0xc4; /* source port 5060 */
 	f[36] = (uint8_t)(dport >> 8), f[37] = (uint8_t)dport;
 	f[38] = (uint8_t)((UDP_LEN + payload) >> 8), f[39] = (uint8_t)(UDP_LEN + payload);
 	for (size_t i = 42; i < ETH_LEN + tot; i++)
@@ -139,7 +139,8 @@ mutate(uint8_t *f, size_t *len, uint32_t *extra)
 		f[rnd(42)] = (uint8_t)rnd(256);
 		break;
 	default: { /* TOS, identification, TTL, checksums, addresses, source port: never matter */
-		static const uint8_t any[] = {15, 18, 19, 22, 24, 25, 26, 29, 30, 33, 34, 35, 40, 41};
+		static const uint8_t any[] = {15, 18, 19, 22, 24, 25, 26,
+					      29, 30, 33, 34, 35, 40, 41};
 
 		f[any[rnd(sizeof(any))]] ^= (uint8_t)(1 + rnd(255));
 		break;
@@ -240,10 +241,11 @@ Test(l2l4, same_verdicts_as_the_general_parsers, .timeout = 60)
 
 			for (size_t b = 0; b < len && b < 42; b++)
 				sprintf(hex + 3 * b, "%02x ", exact[b]);
-			cr_assert_fail("frame %u (%zu bytes, pkt_len %zu): plain_udp4 %d (l3 %u l4 %u end "
-				 "%u), general %d (l3 %u l4 %u end %u); headers: %s",
-				 i, len, len + extra, pf, lf.l3_len, lf.l4_off, lf.end, pg,
-				 lg.l3_len, lg.l4_off, lg.end, hex);
+			cr_assert_fail(
+				"frame %u (%zu bytes, pkt_len %zu): plain_udp4 %d (l3 %u l4 %u end "
+				"%u), general %d (l3 %u l4 %u end %u); headers: %s",
+				i, len, len + extra, pf, lf.l3_len, lf.l4_off, lf.end, pg,
+				lg.l3_len, lg.l4_off, lg.end, hex);
 		}
 		if (pf >= 0)
 			taken++;
