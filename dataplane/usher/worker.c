@@ -1282,7 +1282,7 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 	struct ush_auth_pkt lanes[USH_DP_BURST];
 	struct pkt_cls cls[USH_DP_BURST];
 	uint32_t lin_used = 0;
-	unsigned int n_lanes = 0, n_fwd = 0, n_port = 0;
+	unsigned int n_lanes = 0, n_port = 0, n_non_udp = 0;
 	uint8_t pass;
 	uint16_t i;
 
@@ -1299,17 +1299,17 @@ outside_burst(struct ush_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint6
 		if (cls[i].kind == PKT_SIP) {
 			cls[i].lane = (uint8_t)n_lanes++;
 		} else if (cls[i].kind == PKT_FWD && !cls[i].reasm) {
-			n_fwd++;
 			n_port += cls[i].ctr == USH_CTR_FWD_NON_SIP_PORT;
+			n_non_udp += cls[i].ctr == USH_CTR_FWD_NON_UDP;
 		}
 	}
 	/* fragments of invalid, expired or unplaceable trains, counted already */
 	if (unlikely(w->frag_dr != NULL && w->frag_dr->cnt > 0))
 		rte_ip_frag_free_death_row(w->frag_dr, USH_DP_PREFETCH);
-	if (n_fwd == n) {
+	if (n_port + n_non_udp == n) {
 		/* all forwarded as they are (RTP, ...): count and hand over in one go */
 		w->ctr.c[USH_CTR_FWD_NON_SIP_PORT] += n_port;
-		w->ctr.c[USH_CTR_FWD_NON_UDP] += n - n_port;
+		w->ctr.c[USH_CTR_FWD_NON_UDP] += n_non_udp;
 		send_many(w, in_tx, pkts, n);
 		return;
 	}
