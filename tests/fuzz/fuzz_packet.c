@@ -6,7 +6,7 @@
  * libFuzzer target: the whole EAL-free packet path, Ethernet frame in -> verdict out.
  * usher-explain's frame decode (Ethernet, VLAN tags, IPv4/IPv6, UDP) then the workers'
  * pipeline (ush_auth_process_burst) with a fixed configuration, credentials and nonce key
- * built at the first call. The DPDK worker's own L2-L4 code (worker.c) is not covered.
+ * built at the first call. The DPDK worker's own frame parsers are fuzz_l2l4.c's.
  *
  * The engine lives across inputs, as a worker does: the nc table and the ban and rate tables
  * keep what earlier inputs left. The clock moves one second per input so that bans, rate
