@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "ush_reply.h"
+#include "usher_copy.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -29,38 +30,24 @@ struct wr {
 
 /*
  * memcpy for the short, variable lengths a reply is made of (header values, nonces): inline,
- * in 16-byte moves with an overlapping last one, where a libc call and its size dispatch cost
- * about as much as the copy itself. Touches nothing outside [src, src + n) and [dst, dst + n).
+ * in 16-byte moves with an overlapping last one (below 16: ush_copy_lt16()), where a libc call
+ * and its size dispatch cost about as much as the copy itself. Touches nothing outside
+ * [src, src + n) and [dst, dst + n).
  */
 static inline void
 copy_short(char *dst, const char *src, size_t n)
 {
-	uint64_t a, b;
-	uint32_t c, d;
-
-	if (n >= 16) {
-		if (unlikely(n > 256)) {
-			memcpy(dst, src, n);
-			return;
-		}
-		for (size_t i = 0; i + 16 < n; i += 16)
-			memcpy(dst + i, src + i, 16);
-		memcpy(dst + n - 16, src + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(&a, src, 8);
-		memcpy(&b, src + n - 8, 8);
-		memcpy(dst, &a, 8);
-		memcpy(dst + n - 8, &b, 8);
-	} else if (n >= 4) {
-		memcpy(&c, src, 4);
-		memcpy(&d, src + n - 4, 4);
-		memcpy(dst, &c, 4);
-		memcpy(dst + n - 4, &d, 4);
-	} else if (n > 0) {
-		dst[0] = src[0];
-		dst[n / 2] = src[n / 2];
-		dst[n - 1] = src[n - 1];
+	if (n < 16) {
+		ush_copy_lt16(dst, src, n);
+		return;
 	}
+	if (unlikely(n > 256)) {
+		memcpy(dst, src, n);
+		return;
+	}
+	for (size_t i = 0; i + 16 < n; i += 16)
+		memcpy(dst + i, src + i, 16);
+	memcpy(dst + n - 16, src + n - 16, 16);
 }
 
 /* Whether n more bytes fit; when not, the writer is marked full and writes nothing more. */

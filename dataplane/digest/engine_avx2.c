@@ -10,6 +10,7 @@
 
 #include "digest_priv.h"
 #include "engine_avx2_prim.h"
+#include "usher_copy.h"
 
 /*
  * Overlapping head/tail copies: no loop for the common field sizes, no byte past len touched
@@ -33,24 +34,8 @@ eng_put(uint8_t *dst, const void *src, size_t len)
 		_mm_storeu_si128((void *)dst, _mm_loadu_si128((const void *)s));
 		_mm_storeu_si128((void *)(dst + len - 16),
 				_mm_loadu_si128((const void *)(s + len - 16)));
-	} else if (len >= 8) {
-		uint64_t a, b;
-
-		memcpy(&a, s, 8);
-		memcpy(&b, s + len - 8, 8);
-		memcpy(dst, &a, 8);
-		memcpy(dst + len - 8, &b, 8);
-	} else if (len >= 4) {
-		uint32_t a, b;
-
-		memcpy(&a, s, 4);
-		memcpy(&b, s + len - 4, 4);
-		memcpy(dst, &a, 4);
-		memcpy(dst + len - 4, &b, 4);
-	} else if (len > 0) {
-		dst[0] = s[0];
-		dst[len / 2] = s[len / 2];
-		dst[len - 1] = s[len - 1];
+	} else {
+		ush_copy_lt16(dst, s, len);
 	}
 	return dst + len;
 }

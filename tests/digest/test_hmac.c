@@ -95,26 +95,35 @@ make_ctx(enum ush_digest_kernel kernel, enum ush_digest_imb imb)
 	return ctx;
 }
 
+/*
+ * hmac_body() on a context made for kernel and imb: through the SHA-NI kernel (ni; skipped
+ * on a CPU without SHA-NI) or through ipsec-mb only (!ni).
+ */
+static void
+on_route(enum ush_digest_kernel kernel, enum ush_digest_imb imb, bool ni, size_t max_len,
+	 unsigned seed)
+{
+	struct ush_digest_ctx *ctx = make_ctx(kernel, imb);
+
+	if (ni && !ush_digest_ctx_hmac_ni(ctx)) {
+		ush_digest_ctx_free(ctx);
+		cr_skip_test("no SHA-NI here");
+	}
+	cr_assert_eq(ush_digest_ctx_hmac_ni(ctx), ni);
+	hmac_body(ctx, max_len, seed);
+	ush_digest_ctx_free(ctx);
+}
+
 /* The SHA-NI kernel: the default route wherever the CPU has it. */
 Test(hmac, sha_ni)
 {
-	struct ush_digest_ctx *ctx = make_ctx(USH_DIGEST_KERNEL_AUTO, USH_DIGEST_IMB_DEFAULT);
-
-	if (!ush_digest_ctx_hmac_ni(ctx))
-		cr_skip_test("no SHA-NI here");
-	hmac_body(ctx, 55, 0x5a1);
-	ush_digest_ctx_free(ctx);
+	on_route(USH_DIGEST_KERNEL_AUTO, USH_DIGEST_IMB_DEFAULT, true, 55, 0x5a1);
 }
 
 /* Short and long messages in one burst: the kernel takes some, ipsec-mb the rest. */
 Test(hmac, sha_ni_mixed_lengths)
 {
-	struct ush_digest_ctx *ctx = make_ctx(USH_DIGEST_KERNEL_AUTO, USH_DIGEST_IMB_DEFAULT);
-
-	if (!ush_digest_ctx_hmac_ni(ctx))
-		cr_skip_test("no SHA-NI here");
-	hmac_body(ctx, 130, 0x5a2);
-	ush_digest_ctx_free(ctx);
+	on_route(USH_DIGEST_KERNEL_AUTO, USH_DIGEST_IMB_DEFAULT, true, 130, 0x5a2);
 }
 
 /* The same inputs through ipsec-mb only: a forced scalar kernel keeps that path. */
@@ -122,29 +131,20 @@ Test(hmac, ipsec_mb_scalar)
 {
 	struct ush_digest_ctx *ctx = make_ctx(USH_DIGEST_KERNEL_SCALAR, USH_DIGEST_IMB_DEFAULT);
 
-	cr_assert(!ush_digest_ctx_hmac_ni(ctx));
 	cr_assert_eq(ush_digest_ctx_imb(ctx), USH_DIGEST_IMB_SSE);
-	hmac_body(ctx, 55, 0x5a1);
 	ush_digest_ctx_free(ctx);
+	on_route(USH_DIGEST_KERNEL_SCALAR, USH_DIGEST_IMB_DEFAULT, false, 55, 0x5a1);
 }
 
 /* ... and so does a forced manager without SHA-NI. */
 Test(hmac, ipsec_mb_avx512)
 {
-	struct ush_digest_ctx *ctx = make_ctx(USH_DIGEST_KERNEL_AVX512, USH_DIGEST_IMB_AVX512);
-
-	cr_assert(!ush_digest_ctx_hmac_ni(ctx));
-	hmac_body(ctx, 55, 0x5a1);
-	ush_digest_ctx_free(ctx);
+	on_route(USH_DIGEST_KERNEL_AVX512, USH_DIGEST_IMB_AVX512, false, 55, 0x5a1);
 }
 
 Test(hmac, ipsec_mb_avx2)
 {
-	struct ush_digest_ctx *ctx = make_ctx(USH_DIGEST_KERNEL_AVX2, USH_DIGEST_IMB_AVX2);
-
-	cr_assert(!ush_digest_ctx_hmac_ni(ctx));
-	hmac_body(ctx, 55, 0x5a3);
-	ush_digest_ctx_free(ctx);
+	on_route(USH_DIGEST_KERNEL_AVX2, USH_DIGEST_IMB_AVX2, false, 55, 0x5a3);
 }
 
 /* Which contexts take the kernel (each Criterion test runs in its own process: setenv is ok). */
